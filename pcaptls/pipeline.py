@@ -1,0 +1,203 @@
+"""Inspect one capture: capture -> tcp -> tls -> results. Owns: the per-packet loop (the hot path),
+flow lifetime (close, evict, finish at end of capture), counters, and the error contract of
+``inspect_file``. Imports: capture, tcp, session, results, model, errors.
+
+Contract: ``inspect_file`` raises only ``CaptureError``, and only when the file cannot be opened at all.
+Damage met later stops reading; every connection seen before it is still reported and the damage is in
+``Report.error``. Any other exception is a bug.
+"""
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import BinaryIO
+
+from pcaptls.capture.decap import decode_frame
+from pcaptls.capture.files import open_capture
+from pcaptls.errors import CaptureError
+from pcaptls.model import Endpoint, ip_from_packed
+from pcaptls.results import Connection, FlowError, Report
+from pcaptls.session import TlsSession
+from pcaptls.tcp.flows import ACK, FIN, RST, SYN, Flow, FlowTable
+
+_SWEEP_EVERY = 1 << 16      # packets between idle sweeps
+
+
+@dataclass(frozen=True, slots=True)
+class InspectOptions:
+    max_flows: int = 100_000             # flows tracked at once; the least recently active are evicted beyond
+    idle_timeout_s: float = 600.0        # capture time without a packet after which a flow is finished
+    max_pending_bytes: int = 256 * 1024  # out-of-order bytes buffered per direction before a gap is declared
+    scan_limit: int = 16 * 1024          # bytes searched for the start of TLS in each direction
+    max_handshake_len: int = 2 ** 17     # largest handshake message accepted
+
+
+class Inspection:
+    """Iterate over the connections of one capture as they finish; counters and errors afterwards."""
+
+    def __init__(self, source: str | os.PathLike | BinaryIO, options: InspectOptions | None = None,
+                 *, name: str | None = None) -> None:
+        self.options = options or InspectOptions()
+        self.name = name if name is not None else (source if isinstance(source, str) else str(getattr(source, "name", "-")))
+        self.counters: dict[str, int] = {}
+        self.flow_errors: list[FlowError] = []
+        self.error: CaptureError | None = None
+        self._reader = open_capture(source)      # raises CaptureError: nothing could be read
+        self.format = self._reader.format
+        self.compression = self._reader.compression
+
+    def __iter__(self) -> Iterator[Connection]:
+        opts = self.options
+        table = FlowTable(max_flows=opts.max_flows, idle_timeout_ns=int(opts.idle_timeout_s * 1e9),
+                          max_pending_bytes=opts.max_pending_bytes)
+        counters = self.counters
+        lookup = table.map.get
+        packets = tcp_packets = 0
+        next_sweep = _SWEEP_EVERY
+        ts_ns = 0
+        try:
+            with self._reader as reader:
+                for ts_ns, linktype, frame, _orig_len in reader:
+                    packets += 1
+                    seg = decode_frame(linktype, frame, counters)
+                    if seg is None:
+                        continue
+                    proto, src, dst, sport, dport, seq, _ack, flags, payload, missing = seg
+                    if proto != 6:
+                        counters["udp_packets"] = counters.get("udp_packets", 0) + 1
+                        continue
+                    tcp_packets += 1
+                    hit = lookup((src, sport, dst, dport))
+                    if hit is None:
+                        flow, d = self._new_flow(table, (src, sport, dst, dport), ts_ns), 0
+                    else:
+                        flow, d = hit
+                        if flags & SYN and not flags & ACK and flow.is_new_connection(d, seq, flags):
+                            yield from self._finish(table, flow, remove=True)
+                            flow, d = self._new_flow(table, (src, sport, dst, dport), ts_ns), 0
+                    flow.last_ts_ns = ts_ns
+                    flow.packets += 1
+                    session = flow.session
+                    if session is not None and not session.done:
+                        self._segment(flow, d, session, seq, flags, payload, missing, ts_ns)
+                    elif payload:
+                        flow.payload_bytes[d] += len(payload)
+                    if flags & (FIN | RST) and not flow.closed:
+                        if flags & RST:
+                            flow.rst = True
+                        else:
+                            flow.fin[d] = True
+                        if flow.rst or (flow.fin[0] and flow.fin[1]):
+                            yield from self._finish(table, flow, remove=False)
+                    if packets >= next_sweep:
+                        next_sweep = packets + _SWEEP_EVERY
+                        yield from self._sweep(table, ts_ns)
+        except CaptureError as exc:
+            self.error = exc
+        finally:
+            counters["packets"] = packets
+            counters["tcp_packets"] = tcp_packets
+        for flow in sorted(table.flows.values(), key=lambda f: f.index):
+            yield from self._finish(table, flow, remove=True)
+        counters["flows"] = table.created
+        counters["flows_evicted"] = table.evicted
+        counters["flow_errors"] = len(self.flow_errors)
+
+    def report(self, connections: list[Connection] | tuple[Connection, ...] = ()) -> Report:
+        """A Report of this (finished) inspection holding ``connections``."""
+        return Report(capture=self.name, connections=tuple(connections),
+                      counters=dict(sorted(self.counters.items())), flow_errors=tuple(self.flow_errors),
+                      error=self.error, format=self.format, compression=self.compression)
+
+    # ---- per flow --------------------------------------------------------------------------------
+
+    def _new_flow(self, table: FlowTable, key: tuple, ts_ns: int) -> Flow:
+        flow = table.add(key, ts_ns)
+        opts = self.options
+        flow.session = TlsSession(flow.index, scan_limit=opts.scan_limit, max_handshake_len=opts.max_handshake_len)
+        return flow
+
+    @staticmethod
+    def _segment(flow: Flow, d: int, session: TlsSession, seq: int, flags: int, payload: bytes,
+                 missing: int, ts_ns: int) -> None:
+        stream = flow.streams[d]
+        if flags & SYN:
+            if flow.isn[d] is None:
+                flow.isn[d] = seq
+                if not flags & ACK:
+                    flow.syn_from = d
+            stream.syn(seq)
+        if payload:
+            flow.payload_bytes[d] += len(payload)
+            data = stream.add(seq, payload)
+            if data:
+                session.data(d, data, ts_ns)
+        if missing:
+            stream.skip(missing)
+            session.gap(d, missing, stream.offset)
+        while stream.over_limit and not session.done:
+            skipped, data = stream.skip_gap()
+            session.gap(d, skipped, stream.offset - len(data))
+            if data:
+                session.data(d, data, ts_ns)
+
+    def _finish(self, table: FlowTable, flow: Flow, *, remove: bool) -> Iterator[Connection]:
+        if remove:
+            table.remove(flow)
+        if flow.closed:
+            return
+        flow.closed = True
+        session = flow.session
+        flow.session = None
+        if session is None:
+            return
+        for d in (0, 1):
+            stream = flow.streams[d]
+            while stream.has_pending and not session.done:
+                skipped, data = stream.skip_gap()
+                session.gap(d, skipped, stream.offset - len(data))
+                if data:
+                    session.data(d, data, flow.last_ts_ns)
+            session.end(d)
+        flow.streams = (None, None)
+        self.flow_errors.extend(session.errors)
+        if not session.is_tls:
+            return
+        self.counters["tls_connections"] = self.counters.get("tls_connections", 0) + 1
+        src, sport, dst, dport = flow.key
+        endpoints = (Endpoint(ip_from_packed(src), sport), Endpoint(ip_from_packed(dst), dport))
+        closed_by = "rst" if flow.rst else ("fin" if flow.fin[0] or flow.fin[1] else None)
+        yield session.result(capture=self.name, ts_ns=flow.first_ts_ns, last_ts_ns=flow.last_ts_ns,
+                             endpoints=endpoints, closed_by=closed_by, packets=flow.packets,
+                             payload_bytes=(flow.payload_bytes[0], flow.payload_bytes[1]))
+
+    def _sweep(self, table: FlowTable, now_ns: int) -> Iterator[Connection]:
+        for flow in table.idle(now_ns):
+            if not flow.closed:
+                table.evicted += 1
+            yield from self._finish(table, flow, remove=True)
+        excess = len(table) - table.max_flows
+        if excess > 0:
+            for flow in table.oldest(excess + table.max_flows // 10):
+                if not flow.closed:
+                    table.evicted += 1
+                yield from self._finish(table, flow, remove=True)
+
+
+def iter_connections(source: str | os.PathLike | BinaryIO, options: InspectOptions | None = None,
+                     *, name: str | None = None) -> Inspection:
+    """Connections of one capture, as they finish; ``.counters``/``.error`` are complete after iteration."""
+    return Inspection(source, options, name=name)
+
+
+def _order(conn: Connection) -> tuple:
+    return (conn.ts_ns, conn.client.ip.version, conn.client.ip.packed, conn.client.port,
+            conn.server.ip.packed, conn.server.port, conn.conn)
+
+
+def inspect_file(source: str | os.PathLike | BinaryIO, options: InspectOptions | None = None,
+                 *, name: str | None = None) -> Report:
+    """All TLS connections of one capture, sorted by first packet. Raises only CaptureError."""
+    insp = Inspection(source, options, name=name)
+    return insp.report(sorted(insp, key=_order))

@@ -1,0 +1,100 @@
+"""Render connection rows. Owns: the table, JSON, JSON lines and CSV renderings and the summary of
+counters. Imports: report.rows, report.escape, results.
+
+Every renderer writes to a text stream it is given; nothing here chooses where output goes.
+"""
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Iterable
+from typing import TextIO
+
+from tabulate import tabulate
+
+from pcaptls.report import escape
+from pcaptls.report.rows import FIELDS
+from pcaptls.results import Report
+
+FORMATS = ("table", "json", "jsonl", "csv")
+
+# Columns of the human table: (header, row key).
+TABLE_COLUMNS = (
+    ("conn", "conn"), ("time (UTC)", "ts"), ("client", "client"), ("server", "server"), ("sni", "sni"),
+    ("record", "record_version"), ("client max", "client_max_version"),
+    ("negotiated", "negotiated_version"), ("cipher suite", "cipher_suite"), ("alpn", "alpn_selected"),
+    ("outcome", "outcome"), ("alert", "alert"),
+)
+
+
+def write_jsonl(rows: Iterable[dict], out: TextIO) -> None:
+    for row in rows:
+        out.write(json.dumps(row, ensure_ascii=False))
+        out.write("\n")
+
+
+def write_json(rows: Iterable[dict], out: TextIO) -> None:
+    out.write(json.dumps(list(rows), ensure_ascii=False, indent=2))
+    out.write("\n")
+
+
+def _cell(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list):
+        return " ".join(str(v) for v in value)
+    return str(value)
+
+
+def write_csv(rows: Iterable[dict], out: TextIO) -> None:
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(FIELDS)
+    for row in rows:
+        writer.writerow([escape.csv_cell(_cell(row[f])) for f in FIELDS])
+
+
+def _endpoint(ip: str, port: int) -> str:
+    return f"[{ip}]:{port}" if ":" in ip else f"{ip}:{port}"
+
+
+def write_table(rows: Iterable[dict], out: TextIO) -> None:
+    body = []
+    for row in rows:
+        shown = dict(row, client=_endpoint(row["client_ip"], row["client_port"]),
+                     server=_endpoint(row["server_ip"], row["server_port"]), ts=row["ts"][:23].replace("T", " "))
+        if row["record_version"] is not None:
+            shown["record_version"] = row["record_version"]
+        body.append([escape.terminal(_cell(shown[key])) for _, key in TABLE_COLUMNS])
+    if not body:
+        out.write("no TLS handshakes found\n")
+        return
+    out.write(tabulate(body, headers=[h for h, _ in TABLE_COLUMNS], tablefmt="simple"))
+    out.write("\n")
+
+
+WRITERS = {"table": write_table, "json": write_json, "jsonl": write_jsonl, "csv": write_csv}
+
+
+def summary(report: Report) -> list[str]:
+    """Lines for stderr: counts, skipped frames by reason, flow errors, and the file error if any."""
+    c = report.counters
+    skipped = {k: v for k, v in c.items() if k.startswith("skip_") or k in _SKIP_REASONS}
+    lines = [
+        f"{escape.terminal(report.capture)}: {c.get('packets', 0)} packets, {c.get('tcp_packets', 0)} TCP, "
+        f"{c.get('flows', 0)} TCP flows, {c.get('tls_connections', 0)} TLS connections, "
+        f"{c.get('flow_errors', 0)} flow errors"
+        + (f", {c.get('flows_evicted', 0)} flows evicted" if c.get("flows_evicted") else "")
+    ]
+    if skipped:
+        lines.append("  skipped frames: " + ", ".join(f"{k}={v}" for k, v in sorted(skipped.items())))
+    for err in report.flow_errors:
+        lines.append(f"  conn {err.conn} {err.direction}: {err.kind}: {escape.terminal(err.detail)}")
+    return lines
+
+
+_SKIP_REASONS = frozenset({
+    "unknown_linktype", "non_ip", "ip_fragment", "non_tcp_udp", "truncated_frame", "bad_ip_header",
+    "bad_tcp_header", "tunnel_depth",
+})

@@ -1,0 +1,106 @@
+"""One connection as a flat row. Owns: the output field list and order (the contract of docs/schema.md)
+and how each value is formatted (hex code points, version names, ISO times). Imports: results, tls.registry.
+
+Renderers (table, JSON, CSV) all start from ``connection_row``; none formats a field itself.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+
+from pcaptls.results import (
+    Connection, client_max_version, client_supported_versions, first_alert, negotiated_version,
+)
+from pcaptls.tls import registry
+
+# The contract fields of issue 2, in order; then the added ones. Rename or remove none without a note.
+CONTRACT_FIELDS = (
+    "capture", "conn", "ts", "transport", "client_ip", "client_port", "server_ip", "server_port", "sni",
+    "record_version", "client_version", "client_supported_versions", "client_cipher_suites",
+    "client_max_version", "alpn", "server_version", "server_selected_version", "negotiated_version",
+    "cipher_suite_id", "cipher_suite", "cipher_suite_openssl", "alpn_selected", "hello_retry", "alert",
+    "alert_from", "outcome",
+)
+EXTRA_FIELDS = (
+    "last_ts", "client_groups", "client_key_share_groups", "client_signature_algorithms",
+    "client_extensions", "client_sslv2", "server_extensions", "server_key_share_group", "has_ech",
+    "tls_offset", "upgrade", "closed_by", "gaps", "packets", "client_payload_bytes", "server_payload_bytes",
+    "errors",
+)
+FIELDS = CONTRACT_FIELDS + EXTRA_FIELDS
+
+
+def hex16(code: int | None) -> str | None:
+    return None if code is None else f"0x{code:04x}"
+
+
+def version_name(code: int | None) -> str | None:
+    return None if code is None else registry.version_name(code)
+
+
+def iso_time(ts_ns: int) -> str:
+    seconds, rest = divmod(ts_ns, 10**9)
+    when = _dt.datetime.fromtimestamp(seconds, tz=_dt.timezone.utc)
+    return f"{when:%Y-%m-%dT%H:%M:%S}.{rest // 1000:06d}Z"
+
+
+def text(raw: bytes | None) -> str | None:
+    """Bytes from the wire as text; invalid UTF-8 kept visible as \\xNN escapes."""
+    return None if raw is None else raw.decode("utf-8", errors="backslashreplace")
+
+
+def _hexes(codes: tuple[int, ...] | None) -> list[str] | None:
+    return None if codes is None else [f"0x{c:04x}" for c in codes]
+
+
+def connection_row(c: Connection) -> dict[str, object]:
+    """The connection as a dict with FIELDS as keys, in order; values are JSON types."""
+    ch, sh = c.client_hello, c.server_hello
+    alert = first_alert(c)
+    suite = sh.cipher_suite if sh is not None else None
+    final_ch = c.retry_client_hello or ch
+    return {
+        "capture": c.capture,
+        "conn": c.conn,
+        "ts": iso_time(c.ts_ns),
+        "transport": c.transport,
+        "client_ip": str(c.client.ip),
+        "client_port": c.client.port,
+        "server_ip": str(c.server.ip),
+        "server_port": c.server.port,
+        "sni": text(ch.server_name) if ch is not None else None,
+        "record_version": hex16(c.client_record_version),
+        "client_version": hex16(ch.legacy_version) if ch is not None else None,
+        "client_supported_versions": _hexes(client_supported_versions(c)),
+        "client_cipher_suites": _hexes(ch.cipher_suites) if ch is not None else None,
+        "client_max_version": version_name(client_max_version(c)),
+        "alpn": [text(p) for p in ch.alpn] if ch is not None and ch.alpn is not None else None,
+        "server_version": hex16(sh.legacy_version) if sh is not None else (
+            hex16(c.sslv2_server_hello.version) if c.sslv2_server_hello is not None else None),
+        "server_selected_version": hex16(sh.selected_version) if sh is not None else None,
+        "negotiated_version": version_name(negotiated_version(c)),
+        "cipher_suite_id": hex16(suite),
+        "cipher_suite": registry.suite_name(suite) if suite is not None else None,
+        "cipher_suite_openssl": registry.suite_openssl_name(suite) if suite is not None else None,
+        "alpn_selected": text(sh.alpn) if sh is not None and sh.alpn is not None else None,
+        "hello_retry": c.hello_retry_request is not None,
+        "alert": registry.name(registry.ALERT_DESCRIPTIONS, alert.description) if alert else None,
+        "alert_from": alert.sender if alert else None,
+        "outcome": c.outcome,
+        "last_ts": iso_time(c.last_ts_ns),
+        "client_groups": _hexes(final_ch.supported_groups) if final_ch is not None else None,
+        "client_key_share_groups": _hexes(final_ch.key_share_groups) if final_ch is not None else None,
+        "client_signature_algorithms": _hexes(ch.signature_algorithms) if ch is not None else None,
+        "client_extensions": [f"0x{e.type:04x}" for e in ch.extensions] if ch is not None and ch.extensions is not None else None,
+        "client_sslv2": ch.sslv2 if ch is not None else None,
+        "server_extensions": [f"0x{e.type:04x}" for e in sh.extensions] if sh is not None and sh.extensions is not None else None,
+        "server_key_share_group": hex16(sh.key_share_group) if sh is not None else None,
+        "has_ech": ch.has_ech if ch is not None else None,
+        "tls_offset": c.tls_offset,
+        "upgrade": c.upgrade,
+        "closed_by": c.closed_by,
+        "gaps": c.gaps,
+        "packets": c.packets,
+        "client_payload_bytes": c.client_payload_bytes,
+        "server_payload_bytes": c.server_payload_bytes,
+        "errors": [f"{e.direction} {e.kind} at offset {e.offset}: {e.detail}" for e in c.errors],
+    }

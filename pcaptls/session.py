@@ -1,0 +1,284 @@
+"""Follow TLS through one TCP connection. Owns: finding TLS by content in each direction, deciding which
+side is the client, feeding records to the tls layer, and the per-connection facts (hellos, alerts,
+encryption, outcome). Imports: model, tls, results, errors.
+
+Sans-IO: the pipeline hands it the in-order bytes of each direction (index 0 or 1, as the flow table
+numbers them) and tells it about gaps and the end; ``done`` says when it needs no more bytes, which is
+what lets the hot path drop a connection's bulk packets at the cost of one attribute check.
+"""
+from __future__ import annotations
+
+from pcaptls.errors import MalformedExtension, MalformedInput, MalformedRecord, ResourceLimitExceeded
+from pcaptls.model import Endpoint
+from pcaptls.results import ESTABLISHED, FAILED, INCOMPLETE, AlertInfo, Connection, FlowError
+from pcaptls.tls import registry
+from pcaptls.tls.handshake import (
+    Alert, ChangeCipherSpec, EncryptedAlert, EncryptedData, HandshakeMessage, HandshakeReader, SSLv2Message,
+)
+from pcaptls.tls.hello import (
+    parse_client_hello, parse_hello_retry_request_draft, parse_server_hello, parse_sslv2_client_hello,
+    parse_sslv2_server_hello,
+)
+from pcaptls.tls.records import NEED_DATA, find_tls_start, guess_upgrade
+
+# Direction modes.
+_SCAN, _TLS, _SSL2_AFTER, _DONE, _FAILED = range(5)
+
+
+class _Direction:
+    __slots__ = ("mode", "scan", "scanned", "reader", "hello", "encrypted", "tls_offset", "fin")
+
+    def __init__(self) -> None:
+        self.mode = _SCAN
+        self.scan = bytearray()
+        self.scanned = 0          # stream offset of scan[0]
+        self.reader: HandshakeReader | None = None
+        self.hello = False        # this direction's hello was parsed
+        self.encrypted = False
+        self.tls_offset: int | None = None
+        self.fin = False
+
+
+class TlsSession:
+    """The TLS view of one TCP connection (both directions)."""
+
+    def __init__(self, conn: int, *, scan_limit: int = 16384, max_handshake_len: int = 2 ** 17) -> None:
+        self.conn = conn
+        self.scan_limit = scan_limit
+        self.max_handshake_len = max_handshake_len
+        self.dirs = (_Direction(), _Direction())
+        self.client: int | None = None       # direction index of the client, once known
+        self.client_hello = None
+        self.client_record_version: int | None = None
+        self.retry_client_hello = None
+        self.server_hello = None
+        self.server_record_version: int | None = None
+        self.hello_retry_request = None
+        self.sslv2_server_hello = None
+        self.alerts: list[AlertInfo] = []
+        self.errors: list[FlowError] = []
+        self.upgrade: str | None = None
+        self.gaps = 0
+        self.done = False
+        self._ts_ns = 0
+
+    # ---- input -----------------------------------------------------------------------------------
+
+    def data(self, d: int, data: bytes, ts_ns: int) -> None:
+        """In-order bytes of direction ``d``."""
+        st = self.dirs[d]
+        self._ts_ns = ts_ns
+        mode = st.mode
+        if mode == _TLS:
+            st.reader.feed(data)
+            self._drain(d)
+        elif mode == _SCAN:
+            st.scan += data
+            self._scan(d)
+        elif mode == _SSL2_AFTER:
+            st.encrypted = True
+            st.mode = _DONE
+            self._check_done()
+
+    def gap(self, d: int, missing: int, offset: int) -> None:
+        """``missing`` bytes of direction ``d`` were not captured, ending at stream ``offset``."""
+        self.gaps += 1
+        st = self.dirs[d]
+        if st.mode == _SCAN:
+            st.scan.clear()
+            st.scanned = offset
+        elif st.mode == _TLS:
+            if not st.hello:
+                self._error(d, "gap", offset - missing, f"{missing} bytes missing from the capture before the hello was complete")
+            st.mode = _FAILED if not st.hello else _DONE
+            st.reader = None
+            self._check_done()
+
+    def end(self, d: int) -> None:
+        """Direction ``d`` ended (FIN/RST seen or the capture ended)."""
+        st = self.dirs[d]
+        st.fin = True
+        if st.mode == _TLS and st.reader is not None:
+            try:
+                st.reader.feed(b"")
+                self._drain(d)
+            except MalformedRecord:
+                pass            # a record cut by the end of the capture is not an error of the peer
+        if st.mode in (_SCAN, _TLS, _SSL2_AFTER):
+            st.mode = _DONE
+        st.scan = bytearray()
+        self._check_done()
+
+    # ---- finding TLS -----------------------------------------------------------------------------
+
+    def _scan(self, d: int) -> None:
+        st = self.dirs[d]
+        buf = bytes(st.scan)
+        client_side = self.client is None or self.client == d
+        pos = find_tls_start(buf, client=True, limit=self.scan_limit) if client_side else None
+        if pos is not None:
+            self.client = d
+        elif self.client is None or self.client != d:
+            pos = find_tls_start(buf, client=False, limit=self.scan_limit)
+            if pos is not None and self.client is None:
+                self.client = 1 - d
+        if pos is None:
+            if len(buf) >= self.scan_limit:
+                st.mode = _DONE
+                st.scan = bytearray()
+                self._check_done()
+            return
+        st.tls_offset = st.scanned + pos
+        if pos and self.client == d:
+            self.upgrade = guess_upgrade(buf[:pos])
+        st.reader = HandshakeReader(base_offset=st.tls_offset, max_handshake_len=self.max_handshake_len)
+        st.mode = _TLS
+        st.scan = bytearray()
+        st.reader.feed(buf[pos:])
+        self._drain(d)
+        other = 1 - d
+        if self.dirs[other].mode == _SCAN and self.dirs[other].scan:
+            self._scan(other)
+
+    # ---- events ----------------------------------------------------------------------------------
+
+    def _drain(self, d: int) -> None:
+        st = self.dirs[d]
+        reader = st.reader
+        try:
+            while st.mode == _TLS:
+                ev = reader.next_event()
+                if ev is NEED_DATA or not hasattr(ev, "offset"):
+                    return
+                self._event(d, ev)
+        except ResourceLimitExceeded as exc:
+            self._error(d, "resource_limit", None, str(exc))
+        except MalformedInput as exc:
+            kind = "malformed_record" if isinstance(exc, MalformedRecord) else "malformed_handshake"
+            self._error(d, kind, exc.offset, str(exc))
+
+    def _event(self, d: int, ev: object) -> None:
+        st = self.dirs[d]
+        is_client = d == self.client
+        if isinstance(ev, HandshakeMessage):
+            if is_client and ev.msg_type == registry.HT_CLIENT_HELLO:
+                self._client_hello(parse_client_hello(ev.body, ev.offset), ev.record_version)
+            elif not is_client and ev.msg_type == registry.HT_SERVER_HELLO:
+                self._server_hello(d, parse_server_hello(ev.body, ev.offset), ev.record_version)
+            elif not is_client and ev.msg_type == registry.HT_HELLO_RETRY_REQUEST:
+                self._server_hello(d, parse_hello_retry_request_draft(ev.body, ev.offset), ev.record_version)
+        elif isinstance(ev, SSLv2Message):
+            if is_client and ev.msg_type == registry.SSL2_MT_CLIENT_HELLO:
+                self._client_hello(parse_sslv2_client_hello(ev.body, ev.offset), registry.SSL2)
+                st.mode = _SSL2_AFTER
+            elif not is_client and ev.msg_type == registry.SSL2_MT_SERVER_HELLO:
+                self.sslv2_server_hello = parse_sslv2_server_hello(ev.body, ev.offset)
+                self.server_record_version = registry.SSL2
+                st.hello = True
+                st.mode = _SSL2_AFTER
+            else:
+                st.encrypted = True
+                st.mode = _DONE
+        elif isinstance(ev, Alert):
+            self.alerts.append(AlertInfo(ev.level, ev.description, "client" if is_client else "server", self._ts_ns))
+            if ev.level == 2:
+                st.mode = _DONE
+        elif isinstance(ev, (ChangeCipherSpec, EncryptedData, EncryptedAlert)):
+            if isinstance(ev, ChangeCipherSpec) and self.hello_retry_request is not None and is_client \
+                    and self.retry_client_hello is None:
+                return          # TLS 1.3 middlebox compatibility CCS before the second ClientHello
+            st.encrypted = True
+        self._direction_progress(d)
+
+    def _client_hello(self, hello, record_version: int) -> None:
+        st = self.dirs[self.client]
+        if self.client_hello is None:
+            self.client_hello = hello
+            self.client_record_version = record_version
+        elif self.hello_retry_request is not None and self.retry_client_hello is None:
+            self.retry_client_hello = hello
+        st.hello = True
+        self._extension_errors(self.client, hello)
+
+    def _server_hello(self, d: int, hello, record_version: int) -> None:
+        st = self.dirs[d]
+        if hello.is_hello_retry_request:
+            if self.hello_retry_request is None:
+                self.hello_retry_request = hello
+                self.server_record_version = record_version
+        elif self.server_hello is None:
+            self.server_hello = hello
+            self.server_record_version = record_version
+            st.hello = True
+            version = hello.selected_version if hello.selected_version is not None else hello.legacy_version
+            if registry.normalize_version(version) == registry.TLS1_3:
+                st.reader.mark_encrypted()
+        self._extension_errors(d, hello)
+
+    def _extension_errors(self, d: int, hello) -> None:
+        for err in hello.extension_errors:
+            name = registry.name(registry.EXTENSIONS, err.ext_type)
+            self._error(d, "malformed_extension", err.offset, f"extension {name}: {err.detail}", stop=False)
+
+    def _direction_progress(self, d: int) -> None:
+        st = self.dirs[d]
+        if st.mode != _TLS:
+            self._check_done()
+            return
+        waiting_retry = d == self.client and self.hello_retry_request is not None and self.retry_client_hello is None
+        if st.hello and st.encrypted and not waiting_retry:
+            st.mode = _DONE
+            st.reader = None
+            self._check_done()
+
+    def _error(self, d: int, kind: str, offset: int | None, detail: str, *, stop: bool = True) -> None:
+        side = "client" if d == self.client else "server"
+        self.errors.append(FlowError(self.conn, kind, side, offset, detail))
+        if stop:
+            st = self.dirs[d]
+            st.mode = _FAILED
+            st.reader = None
+            self._check_done()
+
+    def _check_done(self) -> None:
+        self.done = all(st.mode in (_DONE, _FAILED) for st in self.dirs)
+
+    # ---- result ----------------------------------------------------------------------------------
+
+    @property
+    def is_tls(self) -> bool:
+        return (self.client_hello is not None or self.server_hello is not None
+                or self.hello_retry_request is not None or self.sslv2_server_hello is not None
+                or bool(self.alerts and self.client is not None and self.dirs[self.client].tls_offset is not None))
+
+    def outcome(self, closed: bool) -> str:
+        fatal = any(a.level == 2 for a in self.alerts)
+        if fatal:
+            return FAILED
+        if self.client is None:
+            return INCOMPLETE
+        client, server = self.dirs[self.client], self.dirs[1 - self.client]
+        have_server = self.server_hello is not None or self.sslv2_server_hello is not None
+        if have_server and client.encrypted and server.encrypted:
+            return ESTABLISHED
+        if closed and not any(e.kind == "gap" for e in self.errors):
+            return FAILED
+        return INCOMPLETE
+
+    def result(self, *, capture: str, ts_ns: int, last_ts_ns: int, endpoints: tuple[Endpoint, Endpoint],
+               closed_by: str | None, packets: int, payload_bytes: tuple[int, int]) -> Connection:
+        c = self.client if self.client is not None else 0
+        cdir = self.dirs[c]
+        return Connection(
+            capture=capture, conn=self.conn, ts_ns=ts_ns, last_ts_ns=last_ts_ns, transport="tcp",
+            client=endpoints[c], server=endpoints[1 - c],
+            client_hello=self.client_hello, client_record_version=self.client_record_version,
+            server_hello=self.server_hello, server_record_version=self.server_record_version,
+            hello_retry_request=self.hello_retry_request, retry_client_hello=self.retry_client_hello,
+            sslv2_server_hello=self.sslv2_server_hello, alerts=tuple(self.alerts),
+            client_encrypted=cdir.encrypted, server_encrypted=self.dirs[1 - c].encrypted,
+            closed_by=closed_by, outcome=self.outcome(closed_by is not None),
+            tls_offset=cdir.tls_offset, upgrade=self.upgrade, gaps=self.gaps, packets=packets,
+            client_payload_bytes=payload_bytes[c], server_payload_bytes=payload_bytes[1 - c],
+            errors=tuple(self.errors),
+        )
