@@ -77,7 +77,7 @@ class Inspection:
                             yield from self._finish(table, flow, remove=True)
                             flow, d = self._new_flow(table, (src, sport, dst, dport), ts_ns), 0
                     flow.last_ts_ns = ts_ns
-                    flow.packets += 1
+                    flow.packets[d] += 1
                     session = flow.session
                     if session is not None and not session.done:
                         self._segment(flow, d, session, seq, flags, payload, missing, ts_ns)
@@ -130,7 +130,7 @@ class Inspection:
             stream.syn(seq)
         if payload:
             flow.payload_bytes[d] += len(payload)
-            data = stream.add(seq, payload)
+            data = stream.add((seq + 1) & 0xFFFFFFFF if flags & SYN else seq, payload)   # SYN data (TFO) follows the SYN
             if data:
                 session.data(d, data, ts_ns)
         if missing:
@@ -169,7 +169,7 @@ class Inspection:
         endpoints = (Endpoint(ip_from_packed(src), sport), Endpoint(ip_from_packed(dst), dport))
         closed_by = "rst" if flow.rst else ("fin" if flow.fin[0] or flow.fin[1] else None)
         yield session.result(capture=self.name, ts_ns=flow.first_ts_ns, last_ts_ns=flow.last_ts_ns,
-                             endpoints=endpoints, closed_by=closed_by, packets=flow.packets,
+                             endpoints=endpoints, closed_by=closed_by, packets=(flow.packets[0], flow.packets[1]),
                              payload_bytes=(flow.payload_bytes[0], flow.payload_bytes[1]))
 
     def _sweep(self, table: FlowTable, now_ns: int) -> Iterator[Connection]:

@@ -247,11 +247,10 @@ class TlsSession:
 
     @property
     def is_tls(self) -> bool:
-        return (self.client_hello is not None or self.server_hello is not None
-                or self.hello_retry_request is not None or self.sslv2_server_hello is not None
-                or bool(self.alerts and self.client is not None and self.dirs[self.client].tls_offset is not None))
+        """TLS was found: a hello was parsed, or a direction started TLS (even if what followed was malformed)."""
+        return any(st.tls_offset is not None for st in self.dirs)
 
-    def outcome(self, closed: bool) -> str:
+    def outcome(self, closed: bool, packets: tuple[int, int] = (1, 1)) -> str:
         fatal = any(a.level == 2 for a in self.alerts)
         if fatal:
             return FAILED
@@ -261,12 +260,13 @@ class TlsSession:
         have_server = self.server_hello is not None or self.sslv2_server_hello is not None
         if have_server and client.encrypted and server.encrypted:
             return ESTABLISHED
-        if closed and not any(e.kind == "gap" for e in self.errors):
-            return FAILED
+        server_seen = packets[1 - self.client] > 0
+        if closed and server_seen and not any(e.kind == "gap" for e in self.errors):
+            return FAILED          # closed before the handshake completed; not when one side is not captured
         return INCOMPLETE
 
     def result(self, *, capture: str, ts_ns: int, last_ts_ns: int, endpoints: tuple[Endpoint, Endpoint],
-               closed_by: str | None, packets: int, payload_bytes: tuple[int, int]) -> Connection:
+               closed_by: str | None, packets: tuple[int, int], payload_bytes: tuple[int, int]) -> Connection:
         c = self.client if self.client is not None else 0
         cdir = self.dirs[c]
         return Connection(
@@ -277,8 +277,8 @@ class TlsSession:
             hello_retry_request=self.hello_retry_request, retry_client_hello=self.retry_client_hello,
             sslv2_server_hello=self.sslv2_server_hello, alerts=tuple(self.alerts),
             client_encrypted=cdir.encrypted, server_encrypted=self.dirs[1 - c].encrypted,
-            closed_by=closed_by, outcome=self.outcome(closed_by is not None),
-            tls_offset=cdir.tls_offset, upgrade=self.upgrade, gaps=self.gaps, packets=packets,
+            closed_by=closed_by, outcome=self.outcome(closed_by is not None, packets),
+            tls_offset=cdir.tls_offset, upgrade=self.upgrade, gaps=self.gaps, packets=packets[0] + packets[1],
             client_payload_bytes=payload_bytes[c], server_payload_bytes=payload_bytes[1 - c],
             errors=tuple(self.errors),
         )

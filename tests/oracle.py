@@ -21,6 +21,7 @@ TSHARK_FIELDS = (
 HAVE_TSHARK = shutil.which("tshark") is not None
 
 Key = tuple[str, int, str, int]
+ALTERNATIVE: dict[Key, Key] = {}     # tunnel rows: IPv6 key -> IPv4 key (which one is inner is unknown)
 
 
 def run_tshark(path: Path, extra_args: tuple[str, ...] = ()) -> str:
@@ -47,12 +48,18 @@ def hellos_from_tsv(text: str) -> dict[Key, dict[str, list[dict]]]:
     for row in csv.DictReader(io.StringIO(text), delimiter="\t"):
         if not row["tcp.srcport"]:
             continue                       # QUIC / other UDP transports
-        src = _last(row["ip.src"] or row["ipv6.src"])
-        dst = _last(row["ip.dst"] or row["ipv6.dst"])
+        # In 6in4/4in6 tunnels both ip.* and ipv6.* are filled and tshark's columns do not say which
+        # header is inner: key the row by IPv6 and remember the IPv4 key as the alternative.
+        src = _last(row["ipv6.src"] or row["ip.src"])
+        dst = _last(row["ipv6.dst"] or row["ip.dst"])
         if not src or not dst:
             continue
         src, dst = str(ipaddress.ip_address(src)), str(ipaddress.ip_address(dst))
         sport, dport = int(_last(row["tcp.srcport"])), int(_last(row["tcp.dstport"]))
+        if row["ip.src"] and row["ipv6.src"]:
+            v4 = (str(ipaddress.ip_address(_last(row["ip.src"]))), str(ipaddress.ip_address(_last(row["ip.dst"]))))
+            ALTERNATIVE[(src, sport, dst, dport)] = (v4[0], sport, v4[1], dport)
+            ALTERNATIVE[(dst, dport, src, sport)] = (v4[1], dport, v4[0], sport)
         types = [int(t) for t in row["tls.handshake.type"].split(",") if t]
         records = _ints(row["tls.record.version"])
         versions = _ints(row["tls.handshake.version"])
@@ -85,14 +92,14 @@ def _ch_dict(ch, record_version) -> dict:
         "version": ch.legacy_version,
         "supported_versions": list(ch.supported_versions) if ch.supported_versions else None,
         "suites": list(ch.cipher_suites),
-        "sni": ch.server_name.decode("utf-8", "backslashreplace") if ch.server_name else None,
-        "alpn": [p.decode("utf-8", "backslashreplace") for p in ch.alpn] if ch.alpn else None,
+        "sni": ch.server_name.decode("utf-8", "replace") if ch.server_name else None,
+        "alpn": [p.decode("utf-8", "replace") for p in ch.alpn] if ch.alpn else None,
     }
 
 
 def _sh_dict(sh) -> dict:
     return {"version": sh.legacy_version, "selected": sh.selected_version, "suite": sh.cipher_suite,
-            "alpn": sh.alpn.decode("utf-8", "backslashreplace") if sh.alpn else None}
+            "alpn": sh.alpn.decode("utf-8", "replace") if sh.alpn else None}
 
 
 def hellos_from_report(report: Report) -> dict[Key, dict[str, list[dict]]]:
@@ -113,6 +120,7 @@ def hellos_from_report(report: Report) -> dict[Key, dict[str, list[dict]]]:
 def compare(theirs: dict, ours: dict) -> list[str]:
     """Differences as readable lines; empty when pcaptls and tshark agree."""
     diffs = []
+    theirs = {(ALTERNATIVE[k] if k not in ours and ALTERNATIVE.get(k) in ours else k): v for k, v in theirs.items()}
     for key in sorted(set(theirs) | set(ours), key=str):
         t, o = theirs.get(key, {"ch": [], "sh": []}), ours.get(key, {"ch": [], "sh": []})
         for kind in ("ch", "sh"):

@@ -29,7 +29,7 @@ class Flow:
         self.isn: list[int | None] = [None, None]
         self.fin = [False, False]
         self.rst = False
-        self.packets = 0
+        self.packets = [0, 0]
         self.payload_bytes = [0, 0]
         self.session: Any = None
         self.closed = False                  # finished and reported; kept as a tombstone for late packets
