@@ -58,7 +58,7 @@ class Inspection:
         ts_ns = 0
         try:
             with self._reader as reader:
-                for ts_ns, linktype, frame, _orig_len in reader:
+                for ts_ns, linktype, frame, orig_len in reader:
                     packets += 1
                     seg = decode_frame(linktype, frame, counters)
                     if seg is None:
@@ -68,6 +68,8 @@ class Inspection:
                         counters["udp_packets"] = counters.get("udp_packets", 0) + 1
                         continue
                     tcp_packets += 1
+                    if missing:     # headers can lie; only what the capture really cut counts as missing
+                        missing = min(missing, max(orig_len - len(frame), 0))
                     hit = lookup((src, sport, dst, dport))
                     if hit is None:
                         flow, d = self._new_flow(table, (src, sport, dst, dport), ts_ns), 0

@@ -6,6 +6,8 @@ Imports: capture.linktypes.
 ``src``/``dst`` are packed addresses (4 or 16 bytes) of the innermost IP header, ``seq``/``ack``/``flags`` are 0 for
 UDP, ``payload`` is ``bytes`` trimmed to the IP-declared length (Ethernet padding removed) and ``missing`` is the
 number of payload bytes the IP header declares but the capture does not hold (snaplen truncation), else 0.
+``decode_frame`` cannot see ``orig_len``: a frame whose IP length is bogus (larger than the frame although
+``orig_len == len(frame)``) also reports ``missing``; callers may clamp it to ``orig_len - len(frame)``.
 Otherwise it returns ``None`` after adding 1 to exactly one counter, ``counters[reason]``.
 
 Skip reasons:
@@ -46,6 +48,7 @@ _TCP = struct.Struct("!HHIIBB")        # sport, dport, seq, ack, data offset, fl
 _UDP = struct.Struct("!HHH")           # sport, dport, length
 _U16 = struct.Struct("!H")
 _GRE = struct.Struct("!HH")            # flags/version, protocol type
+_fast_unpack = struct.Struct("!BxHxxHxBxx4s4sHHIIBB").unpack_from   # IPv4 without options + TCP, one call
 
 _VXLAN_PORT = 4789
 _GENEVE_PORT = 6081
@@ -58,18 +61,24 @@ def decode_frame(linktype: int, frame: bytes, counters: dict[str, int]) -> tuple
     if frame.__class__ is not bytes:
         frame = bytes(frame)
     end = len(frame)
-    if linktype == 1 and end >= 34 and frame[12] == 8 and frame[13] == 0:   # fast path: Ethernet, IPv4
+    if linktype == 1 and end >= 54 and frame[12] == 8 and frame[13] == 0:   # fast path: Ethernet, IPv4
+        vihl, total, frag, proto, src, dst, sport, dport, seq, ack, doff, flags = _fast_unpack(frame, 14)
+        ip_end = 14 + total
+        if vihl == 0x45 and proto == 6 and not frag & 0x3FFF and 54 <= ip_end <= end:   # plain TCP, complete
+            doff = 34 + ((doff >> 4) << 2)
+            if 54 <= doff <= ip_end:
+                return 6, src, dst, sport, dport, seq, ack, flags, frame[doff:ip_end], 0
         result = _ipv4(frame, 14, end, 0)
     else:
         decoder = LINKTYPES.get(linktype)
         if decoder is None:
             result = "unknown_linktype"
         else:
-            kind, off = decoder(frame, 0, end)
+            kind, off, link_end = decoder(frame, 0, end)
             if kind == ETH_IPV4:
-                result = _ipv4(frame, off, end, 0)
+                result = _ipv4(frame, off, link_end, 0)
             elif kind == ETH_IPV6:
-                result = _ipv6(frame, off, end, 0)
+                result = _ipv6(frame, off, link_end, 0)
             else:
                 result = kind
     if result.__class__ is tuple:
@@ -154,7 +163,7 @@ def _l4(frame: bytes, proto: int, p: int, ip_end: int, end: int, src: bytes, dst
             return 6, src, dst, sport, dport, seq, ack, flags, frame[p + doff:ip_end], 0
         if p + doff > end:
             return "truncated_frame"
-        return 6, src, dst, sport, dport, seq, ack, flags, frame[p + doff:end], ip_end - end
+        return 6, src, dst, sport, dport, seq, ack, flags, frame[p + doff:end], _missing(frame, ip_end, end)
     if proto == 17:
         if p + 8 > ip_end:
             return "bad_udp_header"
@@ -169,7 +178,7 @@ def _l4(frame: bytes, proto: int, p: int, ip_end: int, end: int, src: bytes, dst
                 return inner
         if ip_end <= end:
             return 17, src, dst, sport, dport, 0, 0, 0, frame[p + 8:ip_end], 0
-        return 17, src, dst, sport, dport, 0, 0, 0, frame[p + 8:end], ip_end - end
+        return 17, src, dst, sport, dport, 0, 0, 0, frame[p + 8:end], _missing(frame, ip_end, end)
     if proto == 4 or proto == 41 or proto == 47:
         if depth >= MAX_TUNNEL_DEPTH:
             return "tunnel_depth"
@@ -180,6 +189,12 @@ def _l4(frame: bytes, proto: int, p: int, ip_end: int, end: int, src: bytes, dst
             return _ipv6(frame, p, inner_end, depth + 1)
         return _gre(frame, p, inner_end, depth + 1)
     return "non_tcp_udp"
+
+
+def _missing(frame: bytes, ip_end: int, end: int) -> int:
+    """Bytes declared past ``end``: only a capture (snaplen) cut when ``end`` is the frame's end; an IP length
+    that overruns a shorter outer or link-declared length (PPPoE, outer IP of a tunnel) is clamped, missing 0."""
+    return ip_end - end if end == len(frame) else 0
 
 
 def _inner(frame: bytes, kind: int | str, off: int, end: int, depth: int) -> tuple | str:
@@ -199,7 +214,7 @@ def _gre(frame: bytes, p: int, end: int, depth: int) -> tuple | str:
     p += 4 + 4 * ((flags >> 15 & 1) + (flags >> 13 & 1) + (flags >> 12 & 1))   # checksum, key, sequence
     if p > end:
         return "truncated_frame"
-    kind, off = ethertype_payload(frame, p, end, etype)
+    kind, off, end = ethertype_payload(frame, p, end, etype)
     return _inner(frame, kind, off, end, depth)
 
 
@@ -210,7 +225,7 @@ def _udp_tunnel(frame: bytes, p: int, end: int, sport: int, dport: int, depth: i
             return None
         if depth >= MAX_TUNNEL_DEPTH:
             return "tunnel_depth"
-        kind, off = ethernet(frame, p + 8, end)
+        kind, off, end = ethernet(frame, p + 8, end)
         return _inner(frame, kind, off, end, depth + 1)
     if dport == _GENEVE_PORT:
         if p + 8 > end or frame[p] >> 6:             # version 0
@@ -221,7 +236,7 @@ def _udp_tunnel(frame: bytes, p: int, end: int, sport: int, dport: int, depth: i
             return None
         if depth >= MAX_TUNNEL_DEPTH:
             return "tunnel_depth"
-        kind, off = ethertype_payload(frame, p + hlen, end, ptype)
+        kind, off, end = ethertype_payload(frame, p + hlen, end, ptype)
         return _inner(frame, kind, off, end, depth + 1)
     # GTP-U (port 2152 on either side): version 1, PT 1, message type 255 (G-PDU)
     if p + 8 > end or frame[p] >> 4 != 0x3 or frame[p + 1] != 255:

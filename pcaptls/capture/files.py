@@ -1,0 +1,414 @@
+"""Open a capture and iterate its frames. Owns: compression and format detection by content, pcap/pcapng framing.
+Imports: errors.
+
+``open_capture(source)`` accepts a path, ``"-"`` (``sys.stdin.buffer``) or a binary file object (seekable or not).
+Compression (gzip, bzip2, xz, zstd; one level of nesting, e.g. a gzip inside an xz) and the format (classic pcap in
+either byte order with microsecond, nanosecond or Kuznetzov "modified" magics; pcapng) are recognised by their
+magic bytes, never by the file name. Iterating the reader yields ``(ts_ns, linktype, frame, orig_len)`` where
+``frame`` is always ``bytes`` (a copy of the captured bytes, safe to keep) and ``ts_ns`` is exact integer
+nanoseconds (pcapng: floor of the exact value for resolutions finer than 1 ns or powers of 2, plus if_tsoffset).
+
+Error contract: ``open_capture`` and iteration raise only ``CaptureError``. On damage the reader first yields every
+complete frame before it, then raises ``CaptureError(detail, offset=...)`` with the byte offset in the (decompressed)
+stream of the record/block that could not be read. A file that ends exactly on a record/block boundary is clean.
+
+``counters`` (informational): ``pcapng_sections``, ``pcapng_blocks_skipped`` (NRB, ISB, DSB, custom and unknown
+blocks), ``pcapng_unknown_interface`` (packets whose interface id has no IDB in the section: skipped),
+``pcapng_bad_options`` (IDB options that overrun the block: the rest of the options is ignored).
+
+Speed: plain files are mmap'ed, other streams are read in 4 MiB chunks; records are framed with precompiled
+``struct.Struct.unpack_from``; no per-packet objects beyond the frame bytes and the yielded tuple.
+"""
+from __future__ import annotations
+
+import bz2
+import gzip
+import lzma
+import mmap
+import os
+import stat
+import struct
+import sys
+import typing
+import zlib
+from collections.abc import Iterator
+
+import zstandard
+
+from pcaptls.errors import CaptureError
+
+CHUNK_SIZE = 4 << 20
+MAX_CAPLEN = 256 << 10            # 262144: the largest snapshot length libpcap and Wireshark accept
+MAX_BLOCK_LEN = 16 << 20          # Wireshark's bound for one pcapng block
+_NS = 1_000_000_000
+
+_PCAP_MAGICS = {  # first 4 bytes -> (byte order, nanosecond timestamps, record header length)
+    b"\xd4\xc3\xb2\xa1": ("<", False, 16), b"\xa1\xb2\xc3\xd4": (">", False, 16),
+    b"\x4d\x3c\xb2\xa1": ("<", True, 16), b"\xa1\xb2\x3c\x4d": (">", True, 16),
+    b"\x34\xcd\xb2\xa1": ("<", False, 24), b"\xa1\xb2\xcd\x34": (">", False, 24),   # Kuznetzov modified pcap
+}
+_PCAPNG_SHB = b"\x0a\x0d\x0d\x0a"
+_BOM = {b"\x4d\x3c\x2b\x1a": "<", b"\x1a\x2b\x3c\x4d": ">"}
+_COMPRESSION_MAGICS = (
+    (b"\x1f\x8b", "gzip"), (b"BZh", "bzip2"), (b"\xfd7zXZ\x00", "xz"), (b"\x28\xb5\x2f\xfd", "zstd"),
+)
+_READ_ERRORS = (OSError, EOFError, zlib.error, lzma.LZMAError, zstandard.ZstdError)
+_DECOMPRESS_ERRORS = _READ_ERRORS + (ValueError,)
+
+_BLOCK_SHB, _BLOCK_IDB, _BLOCK_PB, _BLOCK_SPB, _BLOCK_EPB = 0x0A0D0D0A, 1, 2, 3, 6
+_OPT_TSRESOL, _OPT_TSOFFSET = 9, 14
+
+
+class _Prefixed:
+    """A read-only stream that returns ``head`` first, then the rest of ``raw`` (peeking on non-seekable input)."""
+
+    def __init__(self, head: bytes, raw: typing.BinaryIO) -> None:
+        self._head = head
+        self._raw = raw
+        self.mode = "rb"
+
+    def read(self, size: int = -1) -> bytes:
+        head = self._head
+        if head:
+            if 0 <= size < len(head):
+                self._head = head[size:]
+                return head[:size]
+            self._head = b""
+            return head
+        return self._raw.read(size)
+
+    def readable(self) -> bool:
+        return True
+
+
+def _read_head(read: typing.Callable[[int], bytes], size: int) -> bytes:
+    """Read at least 8 bytes (or up to EOF) with up to ``size`` bytes per call."""
+    head = read(size)
+    while 0 < len(head) < 8:
+        more = read(size)
+        if not more:
+            break
+        head += more
+    return head
+
+
+def _decompressor(kind: str, fileobj: typing.Any) -> typing.Any:
+    if kind == "gzip":
+        return gzip.GzipFile(fileobj=fileobj, mode="rb")
+    if kind == "bzip2":
+        return bz2.BZ2File(fileobj, mode="rb")
+    if kind == "xz":
+        return lzma.LZMAFile(fileobj, mode="rb")
+    return zstandard.ZstdDecompressor().stream_reader(fileobj, read_across_frames=True, closefd=False)
+
+
+def open_capture(source: str | os.PathLike | typing.BinaryIO, *, name: str | None = None) -> CaptureReader:
+    """Open a capture file, ``"-"`` for standard input, or a binary file object; see the module docstring."""
+    opened: list[typing.Any] = []
+    if isinstance(source, (str, os.PathLike)):
+        if os.fspath(source) == "-":
+            name = name or "<stdin>"
+            if sys.stdin is None:
+                raise CaptureError("no standard input", path=name)
+            stream = sys.stdin.buffer
+        else:
+            name = name or os.fspath(source)
+            try:
+                stream = open(source, "rb")       # noqa: SIM115 - closed by CaptureReader.close()
+            except OSError as err:
+                raise CaptureError(f"cannot open: {err.strerror or err}", path=name) from err
+            opened.append(stream)
+    else:
+        stream = source
+        name = name or (source.name if isinstance(getattr(source, "name", None), str) else None)
+    try:
+        return _open_stream(stream, name, opened)
+    except BaseException:
+        for obj in reversed(opened):
+            obj.close()
+        raise
+
+
+def _open_stream(stream: typing.Any, name: str | None, opened: list[typing.Any]) -> CaptureReader:
+    read = getattr(stream, "read1", None) or stream.read
+    try:
+        head = _read_head(read, CHUNK_SIZE)
+    except _READ_ERRORS as err:
+        raise CaptureError(f"read error: {err}", offset=0, path=name) from err
+    if not head:
+        raise CaptureError("empty file", path=name)
+    layers: list[str] = []
+    while len(layers) < 2:
+        kind = next((k for magic, k in _COMPRESSION_MAGICS if head.startswith(magic)), None)
+        if kind is None:
+            break
+        layers.append(kind)
+        stream = _decompressor(kind, _Prefixed(head, stream))
+        opened.append(stream)
+        read = getattr(stream, "read1", None) or stream.read
+        try:
+            head = _read_head(read, CHUNK_SIZE)
+        except _DECOMPRESS_ERRORS as err:
+            raise CaptureError(f"{kind} decompression error: {err}", offset=0, path=name) from err
+        if not head:
+            raise CaptureError(f"empty file ({'+'.join(layers)}-compressed)", path=name)
+    magic = head[:4]
+    if magic == _PCAPNG_SHB:
+        fmt = "pcapng"
+    elif magic in _PCAP_MAGICS:
+        fmt = "pcap"
+    else:
+        inside = f" inside {'+'.join(layers)}" if layers else ""
+        raise CaptureError(f"not a pcap or pcapng file (magic 0x{magic.hex()}){inside}", offset=0, path=name)
+    buf: typing.Any = head
+    if not layers and opened and len(head) >= 8:
+        buf = _try_mmap(stream, head) or head
+        if buf is not head:
+            opened.append(buf)
+            read = _eof
+    return CaptureReader(fmt, "+".join(layers) or None, buf, read, name, opened)
+
+
+def _eof(size: int) -> bytes:
+    return b""
+
+
+def _try_mmap(f: typing.Any, head: bytes) -> mmap.mmap | None:
+    """Map a regular file we opened ourselves, if it is larger than what was already read."""
+    try:
+        st = os.fstat(f.fileno())
+        if not stat.S_ISREG(st.st_mode) or st.st_size <= len(head):
+            return None
+        return mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
+    except (OSError, ValueError):
+        return None
+
+
+class CaptureReader:
+    """Iterate ``(ts_ns, linktype, frame, orig_len)``; a context manager; ``close()`` closes what it opened."""
+
+    format: str
+    compression: str | None
+    counters: dict[str, int]
+
+    def __init__(self, fmt: str, compression: str | None, buf: typing.Any, read: typing.Callable[[int], bytes],
+                 name: str | None, opened: list[typing.Any]) -> None:
+        self.format = fmt
+        self.compression = compression
+        self.name = name
+        self.counters = {}
+        self._buf = buf
+        self._read = read
+        self._opened = opened
+        self._iter: Iterator[tuple[int, int, bytes, int]] | None = None
+
+    def __enter__(self) -> CaptureReader:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self._iter is not None:
+            self._iter.close()             # type: ignore[attr-defined]
+        self._buf = b""
+        while self._opened:
+            self._opened.pop().close()
+
+    def __iter__(self) -> Iterator[tuple[int, int, bytes, int]]:
+        """Frames in file order; a second call continues where the first stopped (like a file)."""
+        if self._iter is None:
+            self._iter = self._iter_pcap() if self.format == "pcap" else self._iter_pcapng()
+        return self._iter
+
+    # -- helpers -------------------------------------------------------------------------------------
+
+    def _error(self, detail: str, offset: int) -> CaptureError:
+        return CaptureError(detail, offset=offset, path=self.name)
+
+    def _more(self, buf: typing.Any, pos: int, base: int) -> tuple[typing.Any, int] | None:
+        """Keep ``buf[pos:]`` and append the next chunk; None at EOF. Returns (new buffer, its stream offset)."""
+        try:
+            chunk = self._read(CHUNK_SIZE)
+        except _DECOMPRESS_ERRORS as err:
+            what = f"{self.compression} decompression error" if self.compression else "read error"
+            raise self._error(f"{what}: {err}", base + len(buf)) from err
+        if not chunk:
+            return None
+        return buf[pos:] + chunk, base + pos
+
+    # -- classic pcap ---------------------------------------------------------------------------------
+
+    def _iter_pcap(self) -> Iterator[tuple[int, int, bytes, int]]:
+        buf, self._buf = self._buf, b""
+        base = 0
+        while len(buf) < 24:
+            more = self._more(buf, 0, base)
+            if more is None:
+                raise self._error(f"truncated pcap file header ({len(buf)} of 24 bytes)", 0)
+            buf, base = more
+        order, nano, hlen = _PCAP_MAGICS[bytes(buf[:4])]
+        network = struct.unpack_from(order + "I", buf, 20)[0]
+        linktype = network & 0x03FFFFFF      # upper bits: FCS length and flags (pcap spec / libpcap LT_LINKTYPE)
+        unpack = struct.Struct(order + "IIII").unpack_from
+        mult = 1 if nano else 1000
+        ns = _NS
+        maxcap = MAX_CAPLEN
+        pos = 24
+        while True:
+            end = len(buf)
+            while True:
+                p = pos + hlen
+                if p > end:
+                    break
+                sec, frac, caplen, orig_len = unpack(buf, pos)
+                if caplen > maxcap:
+                    raise self._error(f"impossible captured length {caplen} (max {maxcap})", base + pos)
+                nxt = p + caplen
+                if nxt > end:
+                    break
+                yield sec * ns + frac * mult, linktype, buf[p:nxt], orig_len
+                pos = nxt
+            more = self._more(buf, pos, base)
+            if more is None:
+                if pos == end:
+                    return
+                if end - pos < hlen:
+                    raise self._error(f"truncated record header ({end - pos} of {hlen} bytes)", base + pos)
+                raise self._error(f"truncated packet record ({end - pos - hlen} of {caplen} bytes)", base + pos)
+            buf, base = more
+            pos = 0
+
+    # -- pcapng ---------------------------------------------------------------------------------------
+
+    def _iter_pcapng(self) -> Iterator[tuple[int, int, bytes, int]]:
+        buf, self._buf = self._buf, b""
+        counters = self.counters
+        base = pos = 0
+        u32 = struct.Struct("<I").unpack_from
+        hdr = struct.Struct("<II").unpack_from
+        epb = struct.Struct("<IIIII").unpack_from
+        epb_full = struct.Struct("<IIIIIII").unpack_from      # block type, length, then the EPB fields
+        order = "<"
+        ifaces: list[tuple[int, int, int, int, int]] = []   # (linktype, mul, div, offset_ns, snaplen)
+        nifaces = 0
+        last_ts = 0
+        maxcap = MAX_CAPLEN
+        while True:
+            end = len(buf)
+            while pos + 12 <= end:
+                if pos + 28 <= end:                     # fast path: a complete, well-formed EPB
+                    btype, blen, iface, ts_hi, ts_lo, caplen, orig_len = epb_full(buf, pos)
+                    nxt = pos + blen
+                    if (btype == 6 and caplen <= maxcap and 32 + caplen <= blen <= MAX_BLOCK_LEN and nxt <= end
+                            and not blen & 3 and iface < nifaces and u32(buf, nxt - 4)[0] == blen):
+                        linktype, mul, div, toff, _ = ifaces[iface]
+                        if div == 1:
+                            last_ts = (ts_hi << 32 | ts_lo) * mul + toff
+                        else:
+                            last_ts = ((ts_hi << 32 | ts_lo) * mul) // div + toff
+                        yield last_ts, linktype, buf[pos + 28:pos + 28 + caplen], orig_len
+                        pos = nxt
+                        continue
+                btype, blen = hdr(buf, pos)
+                if btype == _BLOCK_SHB:
+                    order = _BOM.get(bytes(buf[pos + 8:pos + 12]))
+                    if order is None:
+                        raise self._error("bad pcapng byte-order magic", base + pos)
+                    u32 = struct.Struct(order + "I").unpack_from
+                    hdr = struct.Struct(order + "II").unpack_from
+                    epb = struct.Struct(order + "IIIII").unpack_from
+                    epb_full = struct.Struct(order + "IIIIIII").unpack_from
+                    blen = u32(buf, pos + 4)[0]
+                if blen < 12 or blen & 3 or blen > MAX_BLOCK_LEN:
+                    raise self._error(f"bad pcapng block length {blen} (block type {btype:#x})", base + pos)
+                nxt = pos + blen
+                if nxt > end:
+                    break
+                if u32(buf, nxt - 4)[0] != blen:
+                    raise self._error(f"pcapng block length mismatch (block type {btype:#x})", base + pos)
+                if btype == _BLOCK_EPB:
+                    if blen < 32:
+                        raise self._error("enhanced packet block too short", base + pos)
+                    iface, ts_hi, ts_lo, caplen, orig_len = epb(buf, pos + 8)
+                    if caplen > blen - 32 or caplen > maxcap:
+                        raise self._error(f"bad captured length {caplen} in enhanced packet block", base + pos)
+                    if iface < nifaces:
+                        linktype, mul, div, toff, _ = ifaces[iface]
+                        last_ts = ((ts_hi << 32 | ts_lo) * mul) // div + toff
+                        yield last_ts, linktype, buf[pos + 28:pos + 28 + caplen], orig_len
+                    else:
+                        counters["pcapng_unknown_interface"] = counters.get("pcapng_unknown_interface", 0) + 1
+                elif btype == _BLOCK_SPB:
+                    if blen < 16:
+                        raise self._error("simple packet block too short", base + pos)
+                    orig_len = u32(buf, pos + 8)[0]
+                    if nifaces:
+                        linktype, _, _, _, snaplen = ifaces[0]
+                        caplen = min(orig_len, blen - 16, snaplen or orig_len)
+                        yield last_ts, linktype, buf[pos + 12:pos + 12 + caplen], orig_len
+                    else:
+                        counters["pcapng_unknown_interface"] = counters.get("pcapng_unknown_interface", 0) + 1
+                elif btype == _BLOCK_IDB:
+                    if blen < 20:
+                        raise self._error("interface description block too short", base + pos)
+                    ifaces.append(self._parse_idb(buf, pos, blen, order))
+                    nifaces += 1
+                elif btype == _BLOCK_SHB:
+                    if blen < 28:
+                        raise self._error("section header block too short", base + pos)
+                    major = struct.unpack_from(order + "H", buf, pos + 12)[0]
+                    if major != 1:
+                        raise self._error(f"unsupported pcapng version {major}", base + pos)
+                    ifaces, nifaces = [], 0
+                    counters["pcapng_sections"] = counters.get("pcapng_sections", 0) + 1
+                elif btype == _BLOCK_PB:
+                    if blen < 32:
+                        raise self._error("packet block too short", base + pos)
+                    iface_drops, ts_hi, ts_lo, caplen, orig_len = epb(buf, pos + 8)
+                    iface = iface_drops & 0xFFFF if order == "<" else iface_drops >> 16
+                    if caplen > blen - 32 or caplen > maxcap:
+                        raise self._error(f"bad captured length {caplen} in packet block", base + pos)
+                    if iface < nifaces:
+                        linktype, mul, div, toff, _ = ifaces[iface]
+                        last_ts = ((ts_hi << 32 | ts_lo) * mul) // div + toff
+                        yield last_ts, linktype, buf[pos + 28:pos + 28 + caplen], orig_len
+                    else:
+                        counters["pcapng_unknown_interface"] = counters.get("pcapng_unknown_interface", 0) + 1
+                else:                                   # NRB, ISB, DSB, custom, journal, ...: framing is enough
+                    counters["pcapng_blocks_skipped"] = counters.get("pcapng_blocks_skipped", 0) + 1
+                pos = nxt
+            more = self._more(buf, pos, base)
+            if more is None:
+                if pos == end:
+                    return
+                raise self._error(f"truncated pcapng block ({end - pos} bytes left)", base + pos)
+            buf, base = more
+            pos = 0
+
+    def _parse_idb(self, buf: typing.Any, pos: int, blen: int, order: str) -> tuple[int, int, int, int, int]:
+        """(linktype, mul, div, offset_ns, snaplen) so that ts_ns = ts * mul // div + offset_ns."""
+        linktype, _, snaplen = struct.unpack_from(order + "HHI", buf, pos + 8)
+        mul, div, toff = 1000, 1, 0                     # default resolution: microseconds
+        opt = struct.Struct(order + "HH").unpack_from
+        q, stop = pos + 16, pos + blen - 4
+        while q + 4 <= stop:
+            code, olen = opt(buf, q)
+            if code == 0:
+                break
+            if q + 4 + olen > stop:
+                self.counters["pcapng_bad_options"] = self.counters.get("pcapng_bad_options", 0) + 1
+                break
+            if code == _OPT_TSRESOL and olen >= 1:
+                res = buf[q + 4]
+                exp = res & 0x7F
+                if res & 0x80:
+                    mul, div = _NS, 1 << exp
+                elif exp <= 9:
+                    mul, div = 10 ** (9 - exp), 1
+                else:
+                    mul, div = 1, 10 ** (exp - 9)
+            elif code == _OPT_TSOFFSET and olen >= 8:
+                toff = struct.unpack_from(order + "q", buf, q + 4)[0] * _NS
+            q += 4 + ((olen + 3) & ~3)
+        return linktype, mul, div, toff, snaplen
