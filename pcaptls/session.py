@@ -8,7 +8,7 @@ what lets the hot path drop a connection's bulk packets at the cost of one attri
 """
 from __future__ import annotations
 
-from pcaptls.errors import MalformedExtension, MalformedInput, MalformedRecord, ResourceLimitExceeded
+from pcaptls.errors import MalformedInput, MalformedRecord, ResourceLimitExceeded
 from pcaptls.model import Endpoint
 from pcaptls.results import ESTABLISHED, FAILED, INCOMPLETE, AlertInfo, Connection, FlowError
 from pcaptls.tls import registry
@@ -19,7 +19,9 @@ from pcaptls.tls.hello import (
     parse_client_hello, parse_hello_retry_request_draft, parse_server_hello, parse_sslv2_client_hello,
     parse_sslv2_server_hello,
 )
-from pcaptls.tls.records import NEED_DATA, find_tls_start, guess_upgrade
+from pcaptls.tls.records import EOF, NEED_DATA, find_tls_start, guess_upgrade
+
+_HELLO_TYPES = frozenset({registry.HT_CLIENT_HELLO, registry.HT_SERVER_HELLO, registry.HT_HELLO_RETRY_REQUEST})
 
 # Direction modes.
 _SCAN, _TLS, _SSL2_AFTER, _DONE, _FAILED = range(5)
@@ -101,9 +103,11 @@ class TlsSession:
         if st.mode == _TLS and st.reader is not None:
             try:
                 st.reader.feed(b"")
-                self._drain(d)
-            except MalformedRecord:
-                pass            # a record cut by the end of the capture is not an error of the peer
+                while st.mode == _TLS and st.reader.next_event() not in (NEED_DATA, EOF):
+                    pass        # nothing is left but the end: events were drained as data came
+            except MalformedInput as exc:
+                if not st.hello:   # cut by the end of the capture (or of the connection) before the hello
+                    self._error(d, "truncated", exc.offset, str(exc), stop=False)
         if st.mode in (_SCAN, _TLS, _SSL2_AFTER):
             st.mode = _DONE
         st.scan = bytearray()
@@ -131,7 +135,8 @@ class TlsSession:
         st.tls_offset = st.scanned + pos
         if pos and self.client == d:
             self.upgrade = guess_upgrade(buf[:pos])
-        st.reader = HandshakeReader(base_offset=st.tls_offset, max_handshake_len=self.max_handshake_len)
+        st.reader = HandshakeReader(base_offset=st.tls_offset, max_handshake_len=self.max_handshake_len,
+                                    keep_types=_HELLO_TYPES)
         st.mode = _TLS
         st.scan = bytearray()
         st.reader.feed(buf[pos:])
@@ -148,7 +153,7 @@ class TlsSession:
         try:
             while st.mode == _TLS:
                 ev = reader.next_event()
-                if ev is NEED_DATA or not hasattr(ev, "offset"):
+                if ev is NEED_DATA or ev is EOF:
                     return
                 self._event(d, ev)
         except ResourceLimitExceeded as exc:
@@ -162,17 +167,17 @@ class TlsSession:
         is_client = d == self.client
         if isinstance(ev, HandshakeMessage):
             if is_client and ev.msg_type == registry.HT_CLIENT_HELLO:
-                self._client_hello(parse_client_hello(ev.body, ev.offset), ev.record_version)
+                self._client_hello(parse_client_hello(ev.body, ev.body_offset), ev.record_version)
             elif not is_client and ev.msg_type == registry.HT_SERVER_HELLO:
-                self._server_hello(d, parse_server_hello(ev.body, ev.offset), ev.record_version)
+                self._server_hello(d, parse_server_hello(ev.body, ev.body_offset), ev.record_version)
             elif not is_client and ev.msg_type == registry.HT_HELLO_RETRY_REQUEST:
-                self._server_hello(d, parse_hello_retry_request_draft(ev.body, ev.offset), ev.record_version)
+                self._server_hello(d, parse_hello_retry_request_draft(ev.body, ev.body_offset), ev.record_version)
         elif isinstance(ev, SSLv2Message):
             if is_client and ev.msg_type == registry.SSL2_MT_CLIENT_HELLO:
-                self._client_hello(parse_sslv2_client_hello(ev.body, ev.offset), registry.SSL2)
+                self._client_hello(parse_sslv2_client_hello(ev.body, ev.body_offset), registry.SSL2)
                 st.mode = _SSL2_AFTER
             elif not is_client and ev.msg_type == registry.SSL2_MT_SERVER_HELLO:
-                self.sslv2_server_hello = parse_sslv2_server_hello(ev.body, ev.offset)
+                self.sslv2_server_hello = parse_sslv2_server_hello(ev.body, ev.body_offset)
                 self.server_record_version = registry.SSL2
                 st.hello = True
                 st.mode = _SSL2_AFTER
@@ -184,9 +189,9 @@ class TlsSession:
             if ev.level == 2:
                 st.mode = _DONE
         elif isinstance(ev, (ChangeCipherSpec, EncryptedData, EncryptedAlert)):
-            if isinstance(ev, ChangeCipherSpec) and self.hello_retry_request is not None and is_client \
-                    and self.retry_client_hello is None:
-                return          # TLS 1.3 middlebox compatibility CCS before the second ClientHello
+            if isinstance(ev, ChangeCipherSpec) and self.hello_retry_request is not None \
+                    and (self.server_hello is None if not is_client else self.retry_client_hello is None):
+                return          # TLS 1.3 middlebox compatibility CCS around the HelloRetryRequest
             st.encrypted = True
         self._direction_progress(d)
 
@@ -205,7 +210,9 @@ class TlsSession:
         if hello.is_hello_retry_request:
             if self.hello_retry_request is None:
                 self.hello_retry_request = hello
-                self.server_record_version = record_version
+                for st_ in self.dirs:       # RFC 8446 D.4: CCS is a dummy; ServerHello / ClientHello2 follow
+                    if st_.reader is not None:
+                        st_.reader.mark_compat_ccs()
         elif self.server_hello is None:
             self.server_hello = hello
             self.server_record_version = record_version
