@@ -63,7 +63,7 @@ class Inspection:
                     seg = decode_frame(linktype, frame, counters)
                     if seg is None:
                         continue
-                    proto, src, dst, sport, dport, seq, _ack, flags, payload, missing = seg
+                    proto, src, dst, sport, dport, seq, ack, flags, payload, missing = seg
                     if proto != 6:
                         counters["udp_packets"] = counters.get("udp_packets", 0) + 1
                         continue
@@ -82,7 +82,7 @@ class Inspection:
                     flow.packets[d] += 1
                     session = flow.session
                     if session is not None and not session.done:
-                        self._segment(flow, d, session, seq, flags, payload, missing, ts_ns)
+                        self._segment(flow, d, session, seq, ack, flags, payload, missing, ts_ns)
                     elif payload:
                         flow.payload_bytes[d] += len(payload)
                     if flags & (FIN | RST) and not flow.closed:
@@ -121,9 +121,11 @@ class Inspection:
         return flow
 
     @staticmethod
-    def _segment(flow: Flow, d: int, session: TlsSession, seq: int, flags: int, payload: bytes,
+    def _segment(flow: Flow, d: int, session: TlsSession, seq: int, ack: int, flags: int, payload: bytes,
                  missing: int, ts_ns: int) -> None:
         stream = flow.streams[d]
+        if flags & ACK:
+            flow.acked[d] = ack
         if flags & SYN:
             if flow.isn[d] is None:
                 flow.isn[d] = seq
@@ -132,6 +134,8 @@ class Inspection:
             stream.syn(seq)
         if payload:
             flow.payload_bytes[d] += len(payload)
+            if flow.acked[1 - d] == seq and not flags & SYN:
+                stream.resync(seq)          # the peer acknowledged this ISN, not the first SYN-ACK's
             data = stream.add((seq + 1) & 0xFFFFFFFF if flags & SYN else seq, payload)   # SYN data (TFO) follows the SYN
             if data:
                 session.data(d, data, ts_ns)

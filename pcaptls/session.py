@@ -28,7 +28,7 @@ _SCAN, _TLS, _SSL2_AFTER, _DONE, _FAILED = range(5)
 
 
 class _Direction:
-    __slots__ = ("mode", "scan", "scanned", "reader", "hello", "encrypted", "tls_offset", "fin")
+    __slots__ = ("mode", "scan", "scanned", "reader", "hello", "encrypted", "tls_offset", "fin", "compat_ccs")
 
     def __init__(self) -> None:
         self.mode = _SCAN
@@ -39,6 +39,7 @@ class _Direction:
         self.encrypted = False
         self.tls_offset: int | None = None
         self.fin = False
+        self.compat_ccs = False   # sent TLS 1.3's compatibility ChangeCipherSpec
 
 
 class TlsSession:
@@ -137,6 +138,10 @@ class TlsSession:
             self.upgrade = guess_upgrade(buf[:pos])
         st.reader = HandshakeReader(base_offset=st.tls_offset, max_handshake_len=self.max_handshake_len,
                                     keep_types=_HELLO_TYPES)
+        if self.client == d and self.server_hello is None:
+            # A TLS <= 1.2 client sends ChangeCipherSpec only after the ServerHello; one sent before it is
+            # TLS 1.3's compatibility CCS (after an HRR that may not be in the capture).
+            st.reader.mark_compat_ccs()
         st.mode = _TLS
         st.scan = bytearray()
         st.reader.feed(buf[pos:])
@@ -189,9 +194,10 @@ class TlsSession:
             if ev.level == 2:
                 st.mode = _DONE
         elif isinstance(ev, (ChangeCipherSpec, EncryptedData, EncryptedAlert)):
-            if isinstance(ev, ChangeCipherSpec) and self.hello_retry_request is not None \
-                    and (self.server_hello is None if not is_client else self.retry_client_hello is None):
-                return          # TLS 1.3 middlebox compatibility CCS around the HelloRetryRequest
+            if isinstance(ev, ChangeCipherSpec) and self.server_hello is None and \
+                    (is_client or self.hello_retry_request is not None):
+                st.compat_ccs = True
+                return          # TLS 1.3 middlebox compatibility CCS (RFC 8446 D.4), not encryption
             st.encrypted = True
         self._direction_progress(d)
 
@@ -200,8 +206,11 @@ class TlsSession:
         if self.client_hello is None:
             self.client_hello = hello
             self.client_record_version = record_version
-        elif self.hello_retry_request is not None and self.retry_client_hello is None:
-            self.retry_client_hello = hello
+        elif self.retry_client_hello is None and (self.hello_retry_request is not None or st.compat_ccs):
+            self.retry_client_hello = hello     # after an HRR (seen, or implied by the compatibility CCS)
+        else:
+            self._error(self.client, "unexpected_message", hello.offset,
+                        "another ClientHello without a HelloRetryRequest before it", stop=False)
         st.hello = True
         self._extension_errors(self.client, hello)
 
@@ -218,8 +227,11 @@ class TlsSession:
             self.server_record_version = record_version
             st.hello = True
             version = hello.selected_version if hello.selected_version is not None else hello.legacy_version
+            client_reader = self.dirs[self.client].reader if self.client is not None else None
             if registry.normalize_version(version) == registry.TLS1_3:
                 st.reader.mark_encrypted()
+            elif client_reader is not None:
+                client_reader.mark_compat_ccs(False)
         self._extension_errors(d, hello)
 
     def _extension_errors(self, d: int, hello) -> None:

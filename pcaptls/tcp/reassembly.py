@@ -38,9 +38,17 @@ class StreamReassembler:
         return bool(self._pending)
 
     def syn(self, seq: int) -> None:
-        """A SYN carries sequence number ``seq``; data (TFO) starts at seq + 1."""
+        """A SYN carries sequence number ``seq``; data (TFO) starts at seq + 1. The first SYN wins."""
         if self.next_seq is None:
             self.next_seq = (seq + 1) & _MASK
+
+    def resync(self, seq: int) -> bool:
+        """Before any byte was delivered, restart the direction at ``seq`` (the peer acknowledged it:
+        a SYN-ACK sent again with another ISN). Returns whether it did."""
+        if self.offset or self._pending or self.next_seq == seq:
+            return False
+        self.next_seq = seq
+        return True
 
     def add(self, seq: int, payload: bytes) -> bytes:
         """Take one segment's payload; return the bytes that are now contiguous (possibly b"")."""

@@ -196,9 +196,10 @@ class HandshakeReader:
         """From the next record on, handshake records are encrypted (TLS 1.3 after the ServerHello)."""
         self._guard(self._transition, Input.MARK_ENCRYPTED, self._msg_offset)
 
-    def mark_compat_ccs(self) -> None:
-        """From now on a ChangeCipherSpec is TLS 1.3's compatibility dummy and does not start encryption."""
-        self._compat_ccs = True
+    def mark_compat_ccs(self, enabled: bool = True) -> None:
+        """From now on a ChangeCipherSpec is TLS 1.3's compatibility dummy and does not start encryption
+        (``enabled=False`` undoes it, when the ServerHello shows TLS 1.2 or below)."""
+        self._compat_ccs = enabled
 
     def next_event(self) -> Event | Sentinel:
         if self._error is not None:
