@@ -51,14 +51,15 @@ def inspect(captures: tuple[str, ...], fmt: str, output, quiet: bool) -> None:
                 report = inspect_file(path)
                 rows_all.extend(connection_row(c) for c in report.connections)
         except CaptureError as exc:
-            click.echo(f"Error: {path}: {exc.detail if exc.path is None else exc}", err=True)
+            click.echo(f"Error: {exc}" if exc.path else f"Error: {path}: {exc}", err=True)
             failed = True
             continue
         if not quiet:
             for line in render.summary(report):
                 click.echo(line, err=True)
         if report.error is not None:
-            click.echo(f"Error: {path}: {report.error} (results before this point are shown)", err=True)
+            err = report.error
+            click.echo(f"Error: {err if err.path else f'{path}: {err}'} (connections before this point are reported)", err=True)
             failed = True
     if fmt != "jsonl":
         render.WRITERS[fmt](rows_all, output)

@@ -43,7 +43,7 @@ class Inspection:
         self.counters: dict[str, int] = {}
         self.flow_errors: list[FlowError] = []
         self.error: CaptureError | None = None
-        self._reader = open_capture(source)      # raises CaptureError: nothing could be read
+        self._reader = open_capture(source, name=self.name)   # raises CaptureError: nothing could be read
         self.format = self._reader.format
         self.compression = self._reader.compression
 
@@ -105,6 +105,9 @@ class Inspection:
         counters["flows"] = table.created
         counters["flows_evicted"] = table.evicted
         counters["flow_errors"] = len(self.flow_errors)
+        for key, value in self._reader.counters.items():
+            if value:
+                counters[key] = value
 
     def report(self, connections: list[Connection] | tuple[Connection, ...] = ()) -> Report:
         """A Report of this (finished) inspection holding ``connections``."""
@@ -166,7 +169,13 @@ class Inspection:
                 if data:
                     session.data(d, data, flow.last_ts_ns)
             session.end(d)
+        conflicts = flow.streams[0].inconsistent_overlaps + flow.streams[1].inconsistent_overlaps
+        if conflicts:
+            self.counters["tcp_overlap_conflicts"] = self.counters.get("tcp_overlap_conflicts", 0) + conflicts
+            session.note(f"{conflicts} overlapping TCP segment(s) carried different bytes; the first copy was used")
         flow.streams = (None, None)
+        if session.midstream_tls and not session.is_tls:
+            self.counters["tls_without_handshake"] = self.counters.get("tls_without_handshake", 0) + 1
         self.flow_errors.extend(session.errors)
         if not session.is_tls:
             return

@@ -63,6 +63,7 @@ class TlsSession:
         self.upgrade: str | None = None
         self.gaps = 0
         self.done = False
+        self.midstream_tls = False           # a direction began with TLS records but no hello (capture started late)
         self._ts_ns = 0
 
     # ---- input -----------------------------------------------------------------------------------
@@ -128,6 +129,8 @@ class TlsSession:
             if pos is not None and self.client is None:
                 self.client = 1 - d
         if pos is None:
+            if buf[:2] == b"\x17\x03" and len(buf) >= 5 and buf[2] <= 4:
+                self.midstream_tls = True
             if len(buf) >= self.scan_limit:
                 st.mode = _DONE
                 st.scan = bytearray()
@@ -258,6 +261,10 @@ class TlsSession:
             st.mode = _FAILED
             st.reader = None
             self._check_done()
+
+    def note(self, detail: str) -> None:
+        """Record something the capture did that the reader of the result should know (does not stop parsing)."""
+        self.errors.append(FlowError(self.conn, "tcp_anomaly", "both", None, detail))
 
     def _check_done(self) -> None:
         self.done = all(st.mode in (_DONE, _FAILED) for st in self.dirs)
