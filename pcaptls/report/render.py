@@ -52,7 +52,7 @@ def write_csv(rows: Iterable[dict], out: TextIO) -> None:
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(FIELDS)
     for row in rows:
-        writer.writerow([escape.csv_cell(_cell(row[f])) for f in FIELDS])
+        writer.writerow([escape.csv_cell(escape.terminal(_cell(row[f]))) for f in FIELDS])
 
 
 def _endpoint(ip: str, port: int) -> str:

@@ -1,0 +1,133 @@
+"""The command line, through click's CliRunner: formats, output file, stdin, exit codes, stderr."""
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import json
+import subprocess
+import sys
+
+import pytest
+from click.testing import CliRunner
+
+from pcaptls.cli import cli
+from pcaptls.report.rows import CONTRACT_FIELDS, FIELDS
+from tests.conftest import CAPTURES, ROOT
+
+TLS10 = str(CAPTURES / "live" / "tls10.pcap")
+TRUNCATED = str(CAPTURES / "crafted" / "truncated.pcap")
+REUSE = str(CAPTURES / "crafted" / "tuple_reuse.pcap")
+
+
+def run(*args: str, input: bytes | None = None):
+    return CliRunner().invoke(cli, list(args), input=input, catch_exceptions=False)
+
+
+def test_table_shows_record_version_and_truth() -> None:
+    result = run("inspect", TLS10)
+    assert result.exit_code == 0
+    assert "0x0301" in result.stdout and "TLSv1.0" in result.stdout
+    assert "tls10.example.test" in result.stdout
+    assert "1 TLS connections" in result.stderr
+
+
+def test_json_has_every_field_in_order() -> None:
+    result = run("inspect", REUSE, "--format", "json")
+    assert result.exit_code == 0
+    rows = json.loads(result.stdout)
+    assert len(rows) == 3
+    assert all(list(r) == list(FIELDS) for r in rows)
+    assert list(FIELDS[: len(CONTRACT_FIELDS)]) == list(CONTRACT_FIELDS)
+    assert len({r["conn"] for r in rows}) == 3                   # three connections on one 4-tuple
+
+
+def test_jsonl_streams_one_object_per_line() -> None:
+    result = run("inspect", REUSE, "--format", "jsonl")
+    lines = result.stdout.splitlines()
+    assert len(lines) == 3 and all(json.loads(line)["capture"] == REUSE for line in lines)
+
+
+def test_csv_header_and_lists() -> None:
+    result = run("inspect", TLS10, "--format", "csv")
+    rows = list(csv.reader(io.StringIO(result.stdout)))
+    assert tuple(rows[0]) == FIELDS
+    row = dict(zip(rows[0], rows[1]))
+    assert row["record_version"] == "0x0301" and row["hello_retry"] == "false"
+    assert " " in row["client_cipher_suites"]
+
+
+def test_output_file(tmp_path) -> None:
+    out = tmp_path / "out.json"
+    result = run("inspect", TLS10, "--format", "json", "--output", str(out))
+    assert result.exit_code == 0 and result.stdout == ""
+    assert json.loads(out.read_text())[0]["negotiated_version"] == "TLSv1.0"
+
+
+def test_several_files_in_one_call() -> None:
+    result = run("inspect", TLS10, REUSE, "--format", "json")
+    assert {r["capture"] for r in json.loads(result.stdout)} == {TLS10, REUSE}
+
+
+def test_stdin_dash() -> None:
+    data = gzip.compress((CAPTURES / "live" / "tls10.pcap").read_bytes())
+    result = run("inspect", "-", "--format", "jsonl", input=data)
+    assert result.exit_code == 0
+    assert json.loads(result.stdout)["negotiated_version"] == "TLSv1.0"
+
+
+def test_truncated_capture_prints_results_before_damage_and_exits_1() -> None:
+    result = run("inspect", TRUNCATED, "--format", "jsonl")
+    assert result.exit_code == 1
+    assert len(result.stdout.splitlines()) == 3
+    assert "Error:" in result.stderr and "truncated packet record" in result.stderr
+
+
+def test_not_a_capture_exits_1_without_traceback(tmp_path) -> None:
+    bad = tmp_path / "notes.txt"
+    bad.write_text("hello, this is not a capture\n")
+    result = run("inspect", str(bad), TLS10, "--format", "jsonl")
+    assert result.exit_code == 1
+    assert "not a pcap or pcapng file" in result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
+    assert json.loads(result.stdout)["negotiated_version"] == "TLSv1.0"   # the other file still ran
+
+
+def test_missing_file_and_usage_errors() -> None:
+    assert run("inspect", "/nonexistent/x.pcap").exit_code == 1
+    assert run("inspect").exit_code == 2
+    assert run("inspect", TLS10, "--format", "xml").exit_code == 2
+
+
+def test_quiet_hides_counts() -> None:
+    assert run("inspect", TLS10, "-q").stderr == ""
+
+
+def test_python_dash_m_and_console_entry() -> None:
+    done = subprocess.run([sys.executable, "-m", "pcaptls", "inspect", TLS10, "--format", "jsonl"],
+                          capture_output=True, text=True, cwd=ROOT, timeout=60)
+    assert done.returncode == 0 and json.loads(done.stdout)["client_max_version"] == "TLSv1.0"
+
+
+def test_pipe_from_stdin_process() -> None:
+    data = (CAPTURES / "crafted" / "two_linktypes.pcapng").read_bytes()
+    done = subprocess.run([sys.executable, "-m", "pcaptls", "inspect", "-", "--format", "jsonl"],
+                          input=data, capture_output=True, timeout=60)
+    assert done.returncode == 0 and len(done.stdout.splitlines()) == 2
+
+
+@pytest.mark.parametrize("fmt", ["table", "csv"])
+def test_hostile_sni_is_neutralised(fmt: str) -> None:
+    result = run("inspect", str(CAPTURES / "crafted" / "hostile_sni.pcap"), "--format", fmt)
+    assert result.exit_code == 0
+    assert "\x1b" not in result.stdout and "\x07" not in result.stdout
+    if fmt == "csv":
+        row = dict(zip(*csv.reader(io.StringIO(result.stdout))))
+        assert row["sni"].startswith("'=cmd|")          # a spreadsheet shows it, never evaluates it
+    else:
+        assert "\\x1b[31mred\\x07" in result.stdout
+
+
+def test_json_keeps_hostile_text_exact() -> None:
+    rows = json.loads(run("inspect", str(CAPTURES / "crafted" / "hostile_sni.pcap"), "--format", "json").stdout)
+    assert rows[0]["sni"] == "=cmd|' /C calc'!A0\x1b[31mred\x07.example.com"   # JSON escapes it itself

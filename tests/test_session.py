@@ -1,0 +1,82 @@
+"""session.py: the TLS view of one connection, fed direction by direction (sans-IO)."""
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from fixtures.build import client_finish_13, client_hello_12, client_hello_13, server_finish_12, \
+    server_flight_12, server_flight_13, client_finish_12
+from pcaptls.model import Endpoint, ip_from_packed
+from pcaptls.session import TlsSession
+
+ENDPOINTS = (Endpoint(ip_from_packed(b"\n\0\0\1"), 40000), Endpoint(ip_from_packed(b"\n\0\0\2"), 443))
+
+TLS13 = [(0, client_hello_13("s13", "s13.example.com")), (1, server_flight_13("s13")),
+         (0, client_finish_13("s13"))]
+TLS12 = [(0, client_hello_12("s12", "s12.example.com")), (1, server_flight_12("s12", "h2")),
+         (0, client_finish_12("s12")), (1, server_finish_12("s12"))]
+
+
+def _result(session: TlsSession):
+    return session.result(capture="x", ts_ns=0, last_ts_ns=0, endpoints=ENDPOINTS, closed_by="fin",
+                          packets=(5, 5), payload_bytes=(0, 0))
+
+
+def _feed(flights, chunk_sizes: list[int], client_dir: int = 0) -> TlsSession:
+    session = TlsSession(0)
+    sizes = iter(chunk_sizes or [1 << 20])
+    for d, data in flights:
+        d = d if client_dir == 0 else 1 - d
+        pos = 0
+        while pos < len(data):
+            n = next(sizes, 1 << 20)
+            session.data(d, data[pos:pos + n], 0)
+            pos += n
+    session.end(0)
+    session.end(1)
+    return session
+
+
+def test_tls13_established() -> None:
+    conn = _result(_feed(TLS13, []))
+    assert conn.outcome == "established"
+    assert conn.client_hello.server_name == b"s13.example.com"
+    assert conn.server_hello.selected_version == 0x0304
+    assert conn.client.port == 40000
+
+
+def test_client_found_by_content_not_by_direction_number() -> None:
+    conn = _result(_feed(TLS12, [], client_dir=1))
+    assert conn.client.port == 443 and conn.server.port == 40000    # direction 1 sent the ClientHello
+    assert conn.outcome == "established"
+
+
+def test_stops_needing_data_once_both_sides_are_encrypted() -> None:
+    session = TlsSession(0)
+    for d, data in TLS12:
+        assert not session.done
+        session.data(d, data, 0)
+    assert session.done
+
+
+def test_server_only_capture_still_reports_the_server_hello() -> None:
+    session = TlsSession(0)
+    session.data(1, server_flight_12("srv", None), 0)
+    session.end(0)
+    session.end(1)
+    conn = _result(session)
+    assert conn.client_hello is None and conn.server_hello is not None
+    assert conn.server.port == 443 and conn.client.port == 40000   # direction 1 answered: it is the server
+
+
+def test_non_tls_gives_up_after_scan_limit() -> None:
+    session = TlsSession(0, scan_limit=1024)
+    session.data(0, b"GET / HTTP/1.1\r\nHost: x\r\n\r\n" * 100, 0)
+    session.data(1, b"HTTP/1.1 200 OK\r\n\r\n" + b"x" * 2000, 0)
+    assert session.done and not session.is_tls
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.integers(1, 300), max_size=60), st.sampled_from([TLS12, TLS13]))
+def test_any_chunking_gives_the_same_connection(chunks: list[int], flights) -> None:
+    assert _result(_feed(flights, chunks)) == _result(_feed(flights, []))
