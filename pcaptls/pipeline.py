@@ -55,11 +55,17 @@ class Inspection:
         lookup = table.map.get
         packets = tcp_packets = 0
         next_sweep = _SWEEP_EVERY
+        sweep_ns = max(table.idle_timeout_ns // 4, 1)   # idle flows are found within 1.25 x the timeout
+        next_sweep_ns = 0
         ts_ns = 0
         try:
             with self._reader as reader:
                 for ts_ns, linktype, frame, orig_len in reader:
                     packets += 1
+                    if packets >= next_sweep or ts_ns >= next_sweep_ns:   # before this packet touches a flow
+                        next_sweep = packets + _SWEEP_EVERY
+                        next_sweep_ns = ts_ns + sweep_ns
+                        yield from self._sweep(table, ts_ns)
                     seg = decode_frame(linktype, frame, counters)
                     if seg is None:
                         continue
@@ -73,6 +79,8 @@ class Inspection:
                     hit = lookup((src, sport, dst, dport))
                     if hit is None:
                         flow, d = self._new_flow(table, (src, sport, dst, dport), ts_ns), 0
+                        if len(table.flows) > table.max_flows:
+                            yield from self._evict_oldest(table)
                     else:
                         flow, d = hit
                         if flags & SYN and not flags & ACK and flow.is_new_connection(d, seq, flags):
@@ -92,9 +100,6 @@ class Inspection:
                             flow.fin[d] = True
                         if flow.rst or (flow.fin[0] and flow.fin[1]):
                             yield from self._finish(table, flow, remove=False)
-                    if packets >= next_sweep:
-                        next_sweep = packets + _SWEEP_EVERY
-                        yield from self._sweep(table, ts_ns)
         except CaptureError as exc:
             self.error = exc
         finally:
@@ -188,16 +193,18 @@ class Inspection:
                              payload_bytes=(flow.payload_bytes[0], flow.payload_bytes[1]))
 
     def _sweep(self, table: FlowTable, now_ns: int) -> Iterator[Connection]:
+        """Finish flows idle for longer than the timeout (closed ones are simply dropped)."""
         for flow in table.idle(now_ns):
             if not flow.closed:
                 table.evicted += 1
             yield from self._finish(table, flow, remove=True)
-        excess = len(table) - table.max_flows
-        if excess > 0:
-            for flow in table.oldest(excess + table.max_flows // 10):
-                if not flow.closed:
-                    table.evicted += 1
-                yield from self._finish(table, flow, remove=True)
+
+    def _evict_oldest(self, table: FlowTable) -> Iterator[Connection]:
+        """Over max_flows: finish the least recently active tenth (sorting once per tenth keeps it cheap)."""
+        for flow in table.oldest(len(table) - table.max_flows + max(table.max_flows // 10, 1)):
+            if not flow.closed:
+                table.evicted += 1
+            yield from self._finish(table, flow, remove=True)
 
 
 def iter_connections(source: str | os.PathLike | BinaryIO, options: InspectOptions | None = None,
