@@ -15,7 +15,11 @@ from typing import BinaryIO
 
 from pcaptls.capture.decap import decode_frame
 from pcaptls.capture.files import open_capture
-from pcaptls.errors import CaptureError
+from pcaptls.dnsflow import DnsTcpSession
+from pcaptls.enrich.dns import DEFAULT_GRACE_S, NameTable
+from pcaptls.enrich.dnsmsg import parse_dns_message
+from pcaptls.enrich.identity import Resolver
+from pcaptls.errors import CaptureError, MalformedInput
 from pcaptls.model import Endpoint, ip_from_packed
 from pcaptls.results import Connection, FlowError, Report
 from pcaptls.session import TlsSession
@@ -31,14 +35,29 @@ class InspectOptions:
     max_pending_bytes: int = 256 * 1024  # out-of-order bytes buffered per direction before a gap is declared
     scan_limit: int = 16 * 1024          # bytes searched for the start of TLS in each direction
     max_handshake_len: int = 2 ** 17     # largest handshake message accepted
+    capture_dns: bool = True             # learn server names from DNS answers in the capture
+    dns_grace_s: int = DEFAULT_GRACE_S   # an answer names its IPs for TTL + this long
+
+
+@dataclass(frozen=True, slots=True)
+class Enrichment:
+    """Name sources that outlive one capture (loaded once by enrich/loaders.py, shared by every file)."""
+    snapshots: NameTable | None = None
+    ip_ranges: object | None = None      # enrich.ipranges.IpRanges
+    catalog: object | None = None        # enrich.aws.Catalog; None = the shipped catalog
 
 
 class Inspection:
     """Iterate over the connections of one capture as they finish; counters and errors afterwards."""
 
     def __init__(self, source: str | os.PathLike | BinaryIO, options: InspectOptions | None = None,
-                 *, name: str | None = None) -> None:
+                 *, name: str | None = None, enrichment: Enrichment | None = None) -> None:
         self.options = options or InspectOptions()
+        enrichment = enrichment or Enrichment()
+        self.names = NameTable(grace_s=self.options.dns_grace_s) if self.options.capture_dns else None
+        self.resolver = Resolver(capture_dns=self.names, snapshots=enrichment.snapshots,
+                                 ip_ranges=enrichment.ip_ranges,
+                                 catalog=enrichment.catalog if enrichment.catalog is not None else _shipped_catalog())
         self.name = name if name is not None else (source if isinstance(source, str) else str(getattr(source, "name", "-")))
         self.counters: dict[str, int] = {}
         self.flow_errors: list[FlowError] = []
@@ -72,6 +91,8 @@ class Inspection:
                     proto, src, dst, sport, dport, seq, ack, flags, payload, missing = seg
                     if proto != 6:
                         counters["udp_packets"] = counters.get("udp_packets", 0) + 1
+                        if (sport == 53 or dport == 53) and payload and self.names is not None:
+                            self._dns_datagram(payload, ts_ns)
                         continue
                     tcp_packets += 1
                     if missing:     # headers can lie; only what the capture really cut counts as missing
@@ -125,8 +146,22 @@ class Inspection:
     def _new_flow(self, table: FlowTable, key: tuple, ts_ns: int) -> Flow:
         flow = table.add(key, ts_ns)
         opts = self.options
-        flow.session = TlsSession(flow.index, scan_limit=opts.scan_limit, max_handshake_len=opts.max_handshake_len)
+        if (key[1] == 53 or key[3] == 53) and self.names is not None:
+            flow.session = DnsTcpSession(flow.index, self.names, self.counters)
+        else:
+            flow.session = TlsSession(flow.index, scan_limit=opts.scan_limit, max_handshake_len=opts.max_handshake_len)
         return flow
+
+    def _dns_datagram(self, payload: bytes, ts_ns: int) -> None:
+        counters = self.counters
+        try:
+            msg = parse_dns_message(payload)
+        except MalformedInput:
+            counters["dns_malformed"] = counters.get("dns_malformed", 0) + 1
+            return
+        if msg.is_response:
+            counters["dns_responses"] = counters.get("dns_responses", 0) + 1
+            self.names.add_message(msg, ts_ns)
 
     @staticmethod
     def _segment(flow: Flow, d: int, session: TlsSession, seq: int, ack: int, flags: int, payload: bytes,
@@ -188,9 +223,13 @@ class Inspection:
         src, sport, dst, dport = flow.key
         endpoints = (Endpoint(ip_from_packed(src), sport), Endpoint(ip_from_packed(dst), dport))
         closed_by = "rst" if flow.rst else ("fin" if flow.fin[0] or flow.fin[1] else None)
+        server = endpoints[1 - session.client] if session.client is not None else endpoints[1]
+        sni = session.client_hello.server_name if session.client_hello is not None else None
+        identity = self.resolver.identify(sni.decode("utf-8", "backslashreplace") if sni else None,
+                                          str(server.ip), flow.first_ts_ns)
         yield session.result(capture=self.name, ts_ns=flow.first_ts_ns, last_ts_ns=flow.last_ts_ns,
                              endpoints=endpoints, closed_by=closed_by, packets=(flow.packets[0], flow.packets[1]),
-                             payload_bytes=(flow.payload_bytes[0], flow.payload_bytes[1]))
+                             payload_bytes=(flow.payload_bytes[0], flow.payload_bytes[1]), identity=identity)
 
     def _sweep(self, table: FlowTable, now_ns: int) -> Iterator[Connection]:
         """Finish flows idle for longer than the timeout (closed ones are simply dropped)."""
@@ -207,10 +246,16 @@ class Inspection:
             yield from self._finish(table, flow, remove=True)
 
 
+def _shipped_catalog():
+    from pcaptls.enrich.aws import load_shipped_catalog   # 0.15 s to index: only when a capture is read
+    return load_shipped_catalog()
+
+
 def iter_connections(source: str | os.PathLike | BinaryIO, options: InspectOptions | None = None,
-                     *, name: str | None = None) -> Inspection:
-    """Connections of one capture, as they finish; ``.counters``/``.error`` are complete after iteration."""
-    return Inspection(source, options, name=name)
+                     *, name: str | None = None, enrichment: Enrichment | None = None) -> Inspection:
+    """Connections of one capture, as they finish; ``.counters``/``.error``/``.names`` are complete after
+    iteration."""
+    return Inspection(source, options, name=name, enrichment=enrichment)
 
 
 def _order(conn: Connection) -> tuple:
@@ -219,7 +264,7 @@ def _order(conn: Connection) -> tuple:
 
 
 def inspect_file(source: str | os.PathLike | BinaryIO, options: InspectOptions | None = None,
-                 *, name: str | None = None) -> Report:
+                 *, name: str | None = None, enrichment: Enrichment | None = None) -> Report:
     """All TLS connections of one capture, sorted by first packet. Raises only CaptureError."""
-    insp = Inspection(source, options, name=name)
+    insp = Inspection(source, options, name=name, enrichment=enrichment)
     return insp.report(sorted(insp, key=_order))

@@ -1,5 +1,5 @@
 """What one inspection produced. Owns: Connection, AlertInfo, FlowError, Report and the facts derived
-from them (negotiated version, client max version, outcome). Imports: model, tls.hello, tls.registry, errors.
+from them (negotiated version, client max version, outcome). Imports: model, tls.hello, tls.registry, enrich.identity, errors.
 
 Results hold parsed values only (ints, bytes, tuples, frozen hellos), never buffers; names and text
 formatting belong to report/.
@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from pcaptls.enrich.identity import ServerIdentity
 from pcaptls.errors import CaptureError
 from pcaptls.model import Endpoint
 from pcaptls.tls import registry
@@ -65,6 +66,7 @@ class Connection:
     client_payload_bytes: int
     server_payload_bytes: int
     errors: tuple[FlowError, ...] = ()
+    identity: ServerIdentity | None = None   # server name, its source, AWS endpoint (enrich/identity.py)
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,6 +1,6 @@
 """Follow TLS through one TCP connection. Owns: finding TLS by content in each direction, deciding which
 side is the client, feeding records to the tls layer, and the per-connection facts (hellos, alerts,
-encryption, outcome). Imports: model, tls, results, errors.
+encryption, outcome). Imports: model, tls, results, enrich.identity (type only), errors.
 
 Sans-IO: the pipeline hands it the in-order bytes of each direction (index 0 or 1, as the flow table
 numbers them) and tells it about gaps and the end; ``done`` says when it needs no more bytes, which is
@@ -8,6 +8,7 @@ what lets the hot path drop a connection's bulk packets at the cost of one attri
 """
 from __future__ import annotations
 
+from pcaptls.enrich.identity import ServerIdentity
 from pcaptls.errors import MalformedInput, MalformedRecord, ResourceLimitExceeded
 from pcaptls.model import Endpoint
 from pcaptls.results import ESTABLISHED, FAILED, INCOMPLETE, AlertInfo, Connection, FlowError
@@ -292,7 +293,8 @@ class TlsSession:
         return INCOMPLETE
 
     def result(self, *, capture: str, ts_ns: int, last_ts_ns: int, endpoints: tuple[Endpoint, Endpoint],
-               closed_by: str | None, packets: tuple[int, int], payload_bytes: tuple[int, int]) -> Connection:
+               closed_by: str | None, packets: tuple[int, int], payload_bytes: tuple[int, int],
+               identity: ServerIdentity | None = None) -> Connection:
         c = self.client if self.client is not None else 0
         cdir = self.dirs[c]
         return Connection(
@@ -306,5 +308,5 @@ class TlsSession:
             closed_by=closed_by, outcome=self.outcome(closed_by is not None, packets),
             tls_offset=cdir.tls_offset, upgrade=self.upgrade, gaps=self.gaps, packets=packets[0] + packets[1],
             client_payload_bytes=payload_bytes[c], server_payload_bytes=payload_bytes[1 - c],
-            errors=tuple(self.errors),
+            errors=tuple(self.errors), identity=identity,
         )

@@ -20,13 +20,19 @@ CONTRACT_FIELDS = (
     "cipher_suite_id", "cipher_suite", "cipher_suite_openssl", "alpn_selected", "hello_retry", "alert",
     "alert_from", "outcome",
 )
+# Issue 3's fields: who the server is and which AWS endpoint, with the TLS 1.2 cut-off that applies.
+IDENTITY_FIELDS = (
+    "server_name", "name_source", "aws_partition", "aws_service", "aws_service_name", "aws_region",
+    "aws_fips", "aws_dualstack", "aws_global", "aws_s3_form", "tls12_required_since",
+)
 EXTRA_FIELDS = (
+    "name_chain", "dns_name", "ip_range_prefix", "ip_range_region", "ip_range_services",
     "last_ts", "client_groups", "client_key_share_groups", "client_signature_algorithms",
     "client_extensions", "client_sslv2", "server_extensions", "server_key_share_group", "has_ech",
     "tls_offset", "upgrade", "closed_by", "gaps", "packets", "client_payload_bytes", "server_payload_bytes",
     "errors",
 )
-FIELDS = CONTRACT_FIELDS + EXTRA_FIELDS
+FIELDS = CONTRACT_FIELDS + IDENTITY_FIELDS + EXTRA_FIELDS
 
 
 def hex16(code: int | None) -> str | None:
@@ -58,6 +64,9 @@ def connection_row(c: Connection) -> dict[str, object]:
     alert = first_alert(c)
     suite = sh.cipher_suite if sh is not None else None
     final_ch = c.retry_client_hello or ch
+    ident = c.identity
+    aws = ident.aws if ident is not None else None
+    rng = ident.ip_range if ident is not None else None
     return {
         "capture": c.capture,
         "conn": c.conn,
@@ -86,6 +95,22 @@ def connection_row(c: Connection) -> dict[str, object]:
         "alert": registry.name(registry.ALERT_DESCRIPTIONS, alert.description) if alert else None,
         "alert_from": alert.sender if alert else None,
         "outcome": c.outcome,
+        "server_name": ident.server_name if ident else None,
+        "name_source": ident.name_source if ident else None,
+        "aws_partition": aws.partition if aws else None,
+        "aws_service": aws.service if aws else None,
+        "aws_service_name": aws.service_name if aws else None,
+        "aws_region": aws.region if aws else None,
+        "aws_fips": aws.fips if aws else None,
+        "aws_dualstack": aws.dualstack if aws else None,
+        "aws_global": aws.global_endpoint if aws else None,
+        "aws_s3_form": aws.s3_form if aws else None,
+        "tls12_required_since": aws.tls12_required_since if aws else None,
+        "name_chain": list(ident.name_chain) if ident and ident.name_chain else None,
+        "dns_name": ident.dns_name if ident else None,
+        "ip_range_prefix": rng.prefix if rng else None,
+        "ip_range_region": rng.region if rng else None,
+        "ip_range_services": list(rng.services) if rng else None,
         "last_ts": iso_time(c.last_ts_ns),
         "client_groups": _hexes(final_ch.supported_groups) if final_ch is not None else None,
         "client_key_share_groups": _hexes(final_ch.key_share_groups) if final_ch is not None else None,

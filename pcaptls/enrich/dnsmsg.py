@@ -1,0 +1,209 @@
+"""Parse one DNS message and frame TCP DNS streams. Owns: DNS wire format (RFC 1035 4.1), name decompression.
+Imports: errors (and stdlib only).
+
+``parse_dns_message(data)`` returns a ``DnsMessage`` with the header fields, the question section and the answer
+section. The authority and additional sections are walked for framing only (their records are not returned), except
+that an EDNS OPT record's extended RCODE bits are folded into ``rcode``. The whole message must be consumed: trailing
+bytes are an error, as is any read past the end. ``split_tcp_dns(stream)`` cuts a TCP DNS byte stream (RFC 1035
+4.2.2: a 2-byte length before each message) into whole messages.
+
+Names come out in presentation form, as dig prints them but lowercased (ASCII only) and without the trailing dot
+(the root name is ``"."``): bytes outside ``!``..``~`` become ``\\DDD`` (decimal) and ``. \\ " ( ) ; @ $`` get a
+backslash, so a label containing a dot cannot be mistaken for two labels. Decompression follows a pointer only to an
+offset before the start of the label run that contains it (so every jump goes strictly backwards and loops are
+impossible), at most ``MAX_POINTERS`` times per name, and a name may not exceed 255 octets on the wire.
+
+Error contract: bad input raises ``DnsError`` (today an alias of ``MalformedInput``: ``what``, absolute ``offset``,
+``detail``), never anything else. ``offset`` is ``base`` plus the position in ``data``. This module has its own
+small cursor because ``enrich`` may not import ``tls`` (tests/test_layering.py), so ``tls.reader.Reader`` is out
+of reach.
+"""
+from __future__ import annotations
+
+import ipaddress
+import struct
+from dataclasses import dataclass
+
+from pcaptls.errors import MalformedInput
+
+DnsError = MalformedInput   # a MalformedDnsMessage(MalformedInput) in errors.py would slot in here
+
+# DNS parameters (IANA "Domain Name System (DNS) Parameters"); only those the parser interprets.
+TYPE_A, TYPE_CNAME, TYPE_PTR, TYPE_AAAA, TYPE_DNAME, TYPE_OPT = 1, 5, 12, 28, 39, 41
+CLASS_IN = 1
+NAME_TYPES = frozenset((TYPE_CNAME, TYPE_PTR, TYPE_DNAME))   # RDATA is exactly one domain name
+
+HEADER_LEN = 12
+MAX_POINTERS = 128        # compression pointers followed in one name
+MAX_NAME_OCTETS = 255     # RFC 1035 2.3.4, wire form including the root label
+
+_HEADER = struct.Struct("!HHHHHH")       # id, flags, qdcount, ancount, nscount, arcount
+_QUESTION = struct.Struct("!HH")         # qtype, qclass
+_RR = struct.Struct("!HHIH")             # type, class, ttl, rdlength
+_U16 = struct.Struct("!H")
+
+# Label bytes that need no escaping after lowercasing: the fast path deletes these and checks nothing is left.
+_PLAIN = bytes(b for b in range(0x21, 0x7F) if chr(b) not in '.\\"();@$' and not 0x41 <= b <= 0x5A)
+_ESCAPED = tuple(
+    chr(b | 0x20) if 0x41 <= b <= 0x5A else chr(b) if bytes([b]) in _PLAIN
+    else "\\" + chr(b) if 0x21 <= b < 0x7F else f"\\{b:03d}"
+    for b in range(256)
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Question:
+    name: str
+    qtype: int
+    qclass: int
+
+
+@dataclass(frozen=True, slots=True)
+class ResourceRecord:
+    name: str
+    rtype: int
+    rclass: int
+    ttl: int                 # as on the wire (uint32), not clamped
+    value: str | None        # A/AAAA (class IN): address text; CNAME/DNAME/PTR: target name; else None
+
+
+@dataclass(frozen=True, slots=True)
+class DnsMessage:
+    id: int
+    is_response: bool        # QR bit
+    rcode: int               # header RCODE, with EDNS extended-RCODE bits when an OPT record is present
+    questions: tuple[Question, ...]
+    answers: tuple[ResourceRecord, ...]
+    opcode: int = 0          # 0 = QUERY; anything else is not a lookup answer
+    truncated: bool = False  # TC bit
+
+
+def parse_dns_message(data: bytes | bytearray | memoryview, base: int = 0) -> DnsMessage:
+    """Parse one whole DNS message; ``base`` is the stream offset of ``data[0]`` (used in errors only)."""
+    buf = bytes(data)
+    end = len(buf)
+    if end < HEADER_LEN:
+        raise DnsError("dns header", base, f"need {HEADER_LEN} bytes, {end} left")
+    msg_id, flags, qdcount, ancount, nscount, arcount = _HEADER.unpack_from(buf, 0)
+    pos = HEADER_LEN
+    questions = []
+    for i in range(qdcount):
+        name, pos = _name(buf, pos, end, base, f"dns question {i + 1} name")
+        _need(pos, 4, end, base, f"dns question {i + 1} type/class")
+        qtype, qclass = _QUESTION.unpack_from(buf, pos)
+        pos += 4
+        questions.append(Question(name, qtype, qclass))
+    answers = []
+    for i in range(ancount):
+        rr, pos = _answer(buf, pos, end, base, f"dns answer {i + 1}")
+        answers.append(rr)
+    ext_rcode = 0
+    for section, count in (("authority", nscount), ("additional", arcount)):
+        for i in range(count):
+            _, rtype, _, ttl, _, pos = _record_header(buf, pos, end, base, f"dns {section} {i + 1}")
+            if section == "additional" and rtype == TYPE_OPT:
+                ext_rcode = ttl >> 24                   # upper 8 bits of the 12-bit RCODE (RFC 6891 6.1.3)
+    if pos != end:
+        raise DnsError("dns message", base + pos, f"{end - pos} unexpected trailing bytes")
+    return DnsMessage(msg_id, bool(flags & 0x8000), (ext_rcode << 4) | (flags & 0xF), tuple(questions),
+                      tuple(answers), (flags >> 11) & 0xF, bool(flags & 0x0200))
+
+
+def split_tcp_dns(stream: bytes | bytearray | memoryview, base: int = 0) -> tuple[list[bytes], int]:
+    """Whole length-prefixed messages at the start of ``stream`` and the number of bytes they take.
+
+    An incomplete message at the end is left for the next call (feed ``stream[consumed:] + more``). A length below
+    the 12-byte header cannot be DNS and raises ``DnsError`` at that length field (``base`` + position).
+    """
+    view = memoryview(stream).cast("B")
+    pos, end, messages = 0, len(view), []
+    while end - pos >= 2:
+        length = (view[pos] << 8) | view[pos + 1]
+        if length < HEADER_LEN:
+            raise DnsError("dns tcp length", base + pos, f"message length {length} is shorter than a DNS header")
+        if end - pos - 2 < length:
+            break
+        messages.append(bytes(view[pos + 2:pos + 2 + length]))
+        pos += 2 + length
+    return messages, pos
+
+
+def _need(pos: int, n: int, end: int, base: int, what: str) -> None:
+    if pos + n > end:
+        raise DnsError(what, base + pos, f"need {n} bytes, {max(end - pos, 0)} left")
+
+
+def _record_header(buf: bytes, pos: int, end: int, base: int,
+                   what: str) -> tuple[str, int, int, int, int, int]:
+    """The fixed part of the record at ``pos``: (name, type, class, ttl, rdata start, rdata end)."""
+    name, pos = _name(buf, pos, end, base, f"{what} name")
+    _need(pos, 10, end, base, f"{what} type/class/ttl/rdlength")
+    rtype, rclass, ttl, rdlength = _RR.unpack_from(buf, pos)
+    pos += 10
+    _need(pos, rdlength, end, base, f"{what} rdata")
+    return name, rtype, rclass, ttl, pos, pos + rdlength
+
+
+def _answer(buf: bytes, pos: int, end: int, base: int, what: str) -> tuple[ResourceRecord, int]:
+    """The answer record at ``pos`` with its value decoded, and the position after it."""
+    name, rtype, rclass, ttl, pos, rd_end = _record_header(buf, pos, end, base, what)
+    value = None
+    if rtype == TYPE_A and rclass == CLASS_IN:
+        if rd_end - pos != 4:
+            raise DnsError(f"{what} A rdata", base + pos, f"length {rd_end - pos}, expected 4")
+        value = f"{buf[pos]}.{buf[pos + 1]}.{buf[pos + 2]}.{buf[pos + 3]}"
+    elif rtype == TYPE_AAAA and rclass == CLASS_IN:
+        if rd_end - pos != 16:
+            raise DnsError(f"{what} AAAA rdata", base + pos, f"length {rd_end - pos}, expected 16")
+        value = str(ipaddress.IPv6Address(buf[pos:rd_end]))
+    elif rtype in NAME_TYPES:
+        value, after = _name(buf, pos, rd_end, base, f"{what} rdata name")
+        if after != rd_end:
+            raise DnsError(f"{what} rdata", base + after, f"{rd_end - after} unexpected trailing bytes")
+    return ResourceRecord(name, rtype, rclass, ttl, value), rd_end
+
+
+def _name(buf: bytes, pos: int, limit: int, base: int, what: str) -> tuple[str, int]:
+    """The (possibly compressed) name at ``pos``: (presentation text, position after it).
+
+    Before the first pointer the name must end by ``limit`` (the record or message end); after a jump it may read
+    up to the end of the message, but only from offsets before the label run that held the pointer.
+    """
+    labels: list[str] = []
+    after = -1             # where the caller continues: after the first pointer, or after the root label
+    run_start = pos        # start of the label run being read; a pointer must go below it
+    jumps = octets = 0
+    end = limit
+    while True:
+        if pos >= end:
+            raise DnsError(what, base + pos, "need 1 bytes, 0 left")
+        length = buf[pos]
+        if length >= 0xC0:                                     # compression pointer (RFC 1035 4.1.4)
+            if pos + 2 > end:
+                raise DnsError(what, base + pos, "need 2 bytes, 1 left")
+            target = ((length & 0x3F) << 8) | buf[pos + 1]
+            if target >= run_start:
+                raise DnsError(what, base + pos, f"compression pointer to {target} does not point backwards")
+            jumps += 1
+            if jumps > MAX_POINTERS:
+                raise DnsError(what, base + pos, f"more than {MAX_POINTERS} compression pointers")
+            if after < 0:
+                after = pos + 2
+            pos = run_start = target
+            end = len(buf)
+            continue
+        if length >= 0x40:
+            raise DnsError(what, base + pos, f"unsupported label type {length >> 6:#04b}")
+        octets += length + 1
+        if octets + (length > 0) > MAX_NAME_OCTETS:
+            raise DnsError(what, base + pos, f"name longer than {MAX_NAME_OCTETS} octets")
+        if length == 0:
+            pos += 1
+            break
+        if pos + 1 + length > end:
+            raise DnsError(what, base + pos, f"label needs {length} bytes, {end - pos - 1} left")
+        label = buf[pos + 1:pos + 1 + length].lower()
+        labels.append(label.decode("ascii") if not label.translate(None, _PLAIN)
+                      else "".join(_ESCAPED[b] for b in label))
+        pos += 1 + length
+    return (".".join(labels) if labels else "."), (pos if after < 0 else after)

@@ -1,0 +1,199 @@
+"""report/show.py: the detail tree of one connection (pcaptls show), on real captures."""
+from __future__ import annotations
+
+import dataclasses
+import re
+
+import pytest
+
+import pcaptls
+from pcaptls.report.show import hex_dump, render_connection, render_connections
+from pcaptls.results import Connection
+from pcaptls.tls.hello import ClientHello, Extension, ExtensionError
+from tests.conftest import CAPTURES, CORPUS
+
+SGR = re.compile(r"\x1b\[[0-9;]*m")
+SSL2_CAPTURE = CORPUS / "zeek" / "ssl-v2.pcap"
+
+
+def _conns(rel: str) -> tuple[Connection, ...]:
+    report = pcaptls.inspect_file(str(CAPTURES / rel))
+    assert report.connections, rel
+    return report.connections
+
+
+def _one(rel: str) -> Connection:
+    conns = _conns(rel)
+    assert len(conns) == 1
+    return conns[0]
+
+
+def _line(out: str, start: str) -> str:
+    """The first line whose text (indentation stripped) starts with ``start``."""
+    found = [line.strip() for line in out.splitlines() if line.strip().startswith(start)]
+    assert found, f"no line starting with {start!r} in:\n{out}"
+    return found[0]
+
+
+@pytest.mark.parametrize(("rel", "negotiated"), [
+    ("live/tls10.pcap", "TLS 1.0"), ("live/tls12.pcap", "TLS 1.2"), ("live/tls13.pcap", "TLS 1.3"),
+])
+def test_record_version_is_shown_as_not_the_negotiated_version(rel: str, negotiated: str) -> None:
+    out = render_connection(_one(rel))
+    record = _line(out, "Record layer version:")        # the ClientHello's comes first
+    assert "TLS 1.0 (0x0301)" in record
+    assert "[the record version is not the negotiated version]" in record
+    assert _line(out, "Negotiated version:") == f"Negotiated version: {negotiated}"
+    assert _line(out, "Outcome:").startswith("Outcome: established — ")
+
+
+def test_tls10_tree() -> None:
+    conn = _one("live/tls10.pcap")
+    out = render_connection(conn)
+    assert out.startswith(f"Connection 0  {conn.client} -> {conn.server}  ({conn.capture})\n")
+    assert out.endswith("\n") and not out.endswith("\n\n")
+    assert "\n  ClientHello (client -> server), message at stream offset 5\n" in out
+    assert _line(out, "legacy_version:") == "legacy_version: TLS 1.0 (0x0301)"
+    assert _line(out, "Client's highest version:") == "Client's highest version: TLS 1.0"
+    assert "TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA (0xc00a)  [OpenSSL: ECDHE-ECDSA-AES256-SHA]" in out
+    assert _line(out, "Compression methods:") == "Compression methods: null (0)"
+    assert _line(out, "server_name (0x0000)") == 'server_name (0x0000), 23 bytes: host_name "tls10.example.test"'
+    assert _line(out, "ec_point_formats (0x000b)").endswith(": uncompressed (0), ansiX962_compressed_prime (1), "
+                                                            "ansiX962_compressed_char2 (2)")
+    assert _line(out, "session_ticket (0x0023)") == "session_ticket (0x0023), 0 bytes"
+    assert _line(out, "Cipher suite:").startswith("Cipher suite: TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA (0xc00a)")
+
+
+def test_tls13_client_hello_decodes_its_extensions() -> None:
+    out = render_connection(_one("live/tls13.pcap"))
+    assert _line(out, "supported_versions:") == "supported_versions: TLS 1.3 (0x0304), TLS 1.2 (0x0303)"
+    assert _line(out, "application_layer_protocol_negotiation").endswith('14 bytes: "h2", "http/1.1"')
+    assert _line(out, "psk_key_exchange_modes") == "psk_key_exchange_modes (0x002d), 2 bytes: psk_dhe_ke (1)"
+    assert _line(out, "key_share (0x0033), 38") == "key_share (0x0033), 38 bytes: key shares for x25519 (0x001d)"
+    assert "ecdsa_secp256r1_sha256 (0x0403), " in _line(out, "signature_algorithms (0x000d)")
+    assert _line(out, "supported_versions (selected):") == "supported_versions (selected): TLS 1.3 (0x0304)"
+
+
+def test_hello_retry_request_section() -> None:
+    conn = _one("live/hrr.pcap")
+    out = render_connection(conn)
+    hrr = _line(out, "HelloRetryRequest (server -> client)")
+    assert hrr.startswith("HelloRetryRequest (server -> client): selected group secp384r1 (0x0018)")
+    assert _line(out, "key_share (0x0033), 2 bytes") == "key_share (0x0033), 2 bytes: selected group secp384r1 (0x0018)"
+    retry = out.index("ClientHello after HelloRetryRequest (client -> server)")
+    assert out.index("HelloRetryRequest (server -> client)") < retry < out.index("ServerHello (server -> client)")
+    after = out[retry:]
+    assert _line(after, "key_share:") == "key_share: secp384r1 (0x0018)"
+    assert "key_share (0x0033)" in _line(after, "Extensions changed since the first ClientHello:")
+
+
+def test_fatal_alert_and_its_explanation() -> None:
+    out = render_connection(_one("live/protocol_version.pcap"))
+    alert = _line(out, "Alerts:")
+    assert re.fullmatch(r"Alerts: fatal protocol_version \(70\) from server at \S+Z", alert)
+    assert _line(out, "Outcome:") == ("Outcome: failed — the server rejected the client's versions "
+                                      "(fatal alert protocol_version from the server)")
+    assert "ServerHello" not in out
+
+
+def test_incomplete_one_direction_and_grease() -> None:
+    out = render_connection(_one("crafted/one_direction.pcap"))
+    assert _line(out, "Outcome:").startswith("Outcome: incomplete — only one direction carried data")
+    assert _line(out, "supported_versions:") == ("supported_versions: GREASE (0x7a7a), TLS 1.3 (0x0304), "
+                                                 "TLS 1.2 (0x0303)")
+    assert _line(out, "Client's highest version:") == "Client's highest version: TLS 1.3"
+    assert "\n      GREASE (0x0a0a)\n" in out                                   # a GREASE cipher suite
+    assert _line(out, "GREASE (0x2a2a)") == "GREASE (0x2a2a), 0 bytes"           # a GREASE extension
+    assert "GREASE (0x5a5a), x25519 (0x001d)" in _line(out, "supported_groups (0x000a)")
+    colored = render_connection(_one("crafted/one_direction.pcap"), color=True)
+    assert "\x1b[2mGREASE (0x0a0a)\x1b[0m" in colored
+    assert "\x1b[32mTLS 1.3 (0x0304)\x1b[0m" in colored
+
+
+def test_hostile_sni_and_alpn_are_escaped_in_plain_and_color() -> None:
+    conn = _one("crafted/hostile_sni.pcap")
+    plain, colored = render_connection(conn), render_connection(conn, color=True)
+    for out in (plain, SGR.sub("", colored)):
+        assert "\x07" not in out and "\x1b" not in out
+        assert _line(out, "server_name (0x0000)").endswith(
+            r'''host_name "=cmd|' /C calc'!A0\x1b[31mred\x07.example.com"''')
+        assert _line(out, "application_layer_protocol_negotiation").endswith(r'"h2", "\x1b]0;pwned\x07"')
+    assert "\x07" not in colored
+    assert SGR.sub("", colored) == plain        # colour adds only SGR codes, never changes the text
+
+
+@pytest.mark.parametrize("rel", ["live/tls10.pcap", "live/hrr.pcap", "live/protocol_version.pcap",
+                                 "crafted/hostile_sni.pcap", "crafted/one_direction.pcap"])
+def test_plain_output_has_no_escape_codes(rel: str) -> None:
+    for conn in _conns(rel):
+        assert "\x1b" not in render_connection(conn, hexdump=True)
+
+
+def test_color_marks_old_versions_and_headings() -> None:
+    out = render_connection(_one("live/tls10.pcap"), color=True)
+    assert "\x1b[1mConnection 0\x1b[0m" in out
+    assert "\x1b[1mClientHello (client -> server)\x1b[0m" in out
+    assert "legacy_version: \x1b[33mTLS 1.0 (0x0301)\x1b[0m" in out
+
+
+@pytest.mark.skipif(not SSL2_CAPTURE.exists(), reason="../shared/corpus not present")
+def test_sslv2_hellos() -> None:
+    report = pcaptls.inspect_file(str(SSL2_CAPTURE))
+    out = render_connection(report.connections[0])
+    assert _line(out, "Record layer:").startswith("Record layer: SSLv2 framing")
+    assert _line(out, "legacy_version:") == "legacy_version: SSL 2.0 (0x0002)"
+    assert _line(out, "Client's highest version:") == "Client's highest version: SSL 2.0"
+    sh = out[out.index("SSLv2 SERVER-HELLO (server -> client)"):]
+    assert _line(sh, "Version:") == "Version: SSL 2.0 (0x0002)"
+    assert "certificate: 903 bytes" in _line(sh, "Session ID hit:")
+    assert _line(sh, "Cipher specs (6):") and "SSL_CK_DES_192_EDE3_CBC_WITH_MD5 (0x0700c0)" in sh
+    assert "\x1b[31mSSL 2.0 (0x0002)\x1b[0m" in render_connection(report.connections[0], color=True)
+
+
+def test_unknown_malformed_and_draft_values() -> None:
+    conn = _one("live/tls13.pcap")
+    ch = conn.client_hello
+    assert ch is not None and ch.extensions is not None
+    alpn = next(e for e in ch.extensions if e.type == 0x0010)
+    odd = Extension(0x1234, bytes(range(40)), offset=5000)
+    ch = dataclasses.replace(
+        ch, extensions=(*ch.extensions, odd), alpn=None, supported_versions=(0x7F17, 0x0300, 0x0002, 0xFEFD),
+        extension_errors=(ExtensionError(0x0010, alpn.offset + 6, "protocol name: \x1b[2J need 5 bytes"),))
+    out = render_connection(dataclasses.replace(conn, client_hello=ch))
+    assert _line(out, "unknown(0x1234)") == f"unknown(0x1234), 40 bytes: {bytes(range(32)).hex()}…"
+    assert _line(out, "application_layer_protocol_negotiation") == (
+        "application_layer_protocol_negotiation (0x0010), 14 bytes: 000c02683208687474702f312e31"
+        r"  [malformed: protocol name: \x1b[2J need 5 bytes]")
+    assert _line(out, "supported_versions:") == ("supported_versions: TLSv1.3-draft23 (0x7f17), SSL 3.0 (0x0300), "
+                                                 "SSL 2.0 (0x0002), DTLS 1.2 (0xfefd)")
+    assert "\x1b" not in out
+    assert "\x1b[35munknown(0x1234)\x1b[0m" in render_connection(dataclasses.replace(conn, client_hello=ch),
+                                                                 color=True)
+
+
+@dataclasses.dataclass(frozen=True)
+class _HelloWithRaw(ClientHello):
+    raw: bytes = b""
+
+
+def test_hex_dump_when_the_hello_keeps_its_bytes() -> None:
+    assert hex_dump(b"\x16\x03\x01ABCDEFGHIJKLM\x00\x7f\x80") == [
+        "00000000  16 03 01 41 42 43 44 45  46 47 48 49 4a 4b 4c 4d   |...ABCDEFGHIJKLM|",
+        "00000010  00 7f 80                                           |...|",
+    ]
+    conn = _one("live/tls10.pcap")
+    assert render_connection(conn, hexdump=True) == render_connection(conn)     # no raw bytes: nothing to dump
+    ch = conn.client_hello
+    assert ch is not None
+    fields = {f.name: getattr(ch, f.name) for f in dataclasses.fields(ClientHello)}
+    with_raw = dataclasses.replace(conn, client_hello=_HelloWithRaw(**fields, raw=b"\x01\x00\x00\x02hi"))
+    out = render_connection(with_raw, hexdump=True)
+    assert "\n    Hex dump (6 bytes):\n      00000000  01 00 00 02 68 69" in out
+    assert "Hex dump" not in render_connection(with_raw)
+
+
+def test_render_connections_joins_with_a_blank_line() -> None:
+    a, b = _one("live/tls10.pcap"), _one("live/hrr.pcap")
+    assert render_connections([a, b]) == render_connection(a) + "\n" + render_connection(b)
+    assert render_connections([a, b], color=True).count("\x1b[1mConnection ") == 2
+    assert render_connections([]) == ""
