@@ -1,20 +1,118 @@
-"""The command line. Owns: options, where output goes, exit codes. Imports: pcaptls (public API), report.
+"""The command line. Owns: options, where output goes, exit codes. Imports: pcaptls API modules, report.
 
-No logic here: each command validates options through click types, calls one API function, renders.
+No protocol logic here: each command validates options through click types, calls the API, renders.
 Exit codes: 0 ok; 1 an input could not be read or was damaged (results before the damage are still
-printed); 2 usage error.
+printed); 2 usage error; 3 ``--fail-on legacy`` found a client that cannot do TLS 1.2.
 """
 from __future__ import annotations
 
+import dataclasses
+import functools
+import json
 import sys
+from collections.abc import Callable, Iterator
 
 import click
 
 from pcaptls import __version__
-from pcaptls.errors import CaptureError
-from pcaptls.pipeline import inspect_file, iter_connections
+from pcaptls.enrich.identity import Enrichment
+from pcaptls.enrich.sources import build_enrichment
+from pcaptls.errors import CaptureError, EnrichmentDataError
+from pcaptls.pipeline import InspectOptions, iter_connections
 from pcaptls.report import render
+from pcaptls.report.cloudtrail import cloudtrail_record
+from pcaptls.report.filters import VERSION_NAMES, ConnectionFilter, is_below, parse_network, parse_server
 from pcaptls.report.rows import connection_row
+from pcaptls.report.show import render_connections
+from pcaptls.results import Connection, Report, client_max_version
+from pcaptls.tls import registry
+
+EXIT_LEGACY = 3
+
+
+def _fail(message: str) -> None:
+    raise click.ClickException(message)
+
+
+def enrichment_options(func: Callable) -> Callable:
+    """--dns-snapshot, --ip-ranges, --no-capture-dns, --dns-grace: where server names come from."""
+    @click.option("--dns-snapshot", "snapshots", multiple=True, metavar="FILE[@TIME]",
+                  help="DNS snapshot (dig, nslookup, JSON, CSV or hosts file); repeatable. @TIME: when it was taken.")
+    @click.option("--ip-ranges", type=click.Path(exists=True, dir_okay=False), help="AWS ip-ranges.json.")
+    @click.option("--no-capture-dns", is_flag=True, help="Do not learn names from DNS answers in the capture.")
+    @click.option("--dns-grace", type=click.IntRange(0), default=300, show_default=True, metavar="SECONDS",
+                  help="A DNS answer names its addresses for its TTL plus this long.")
+    @functools.wraps(func)
+    def wrapper(*args, snapshots, ip_ranges, no_capture_dns, dns_grace, **kwargs):
+        try:
+            enrichment, problems = build_enrichment(snapshots, ip_ranges)
+        except EnrichmentDataError as exc:
+            raise click.ClickException(str(exc)) from exc
+        for problem in problems:
+            click.echo(f"warning: {problem}", err=True)
+        options = InspectOptions(capture_dns=not no_capture_dns, dns_grace_s=dns_grace)
+        return func(*args, enrichment=enrichment, options=options, **kwargs)
+    return wrapper
+
+
+def _version(ctx, param, value):
+    if value is None:
+        return None
+    if value not in VERSION_NAMES:
+        raise click.BadParameter(f"one of {', '.join(VERSION_NAMES)}")
+    return VERSION_NAMES[value]
+
+
+def filter_options(func: Callable) -> Callable:
+    """The selection shared by inspect, report and show."""
+    @click.option("--client", "clients", multiple=True, metavar="CIDR", help="Client address or network; repeatable.")
+    @click.option("--server", "servers", multiple=True, metavar="IP[:PORT]|CIDR", help="Server; repeatable.")
+    @click.option("--port", "ports", multiple=True, type=click.IntRange(0, 65535), help="Server port; repeatable.")
+    @click.option("--sni", "sni", multiple=True, metavar="GLOB", help="SNI (or server name) glob, e.g. '*.amazonaws.com'.")
+    @click.option("--below", callback=_version, metavar="VERSION",
+                  help="Only connections whose client cannot do VERSION, or that negotiated less (e.g. TLSv1.2).")
+    @click.option("--aws-only", is_flag=True, help="Only servers that are AWS endpoints.")
+    @click.option("--fips-only", is_flag=True, help="Only AWS FIPS endpoints.")
+    @click.option("--outcome", "outcomes", multiple=True, type=click.Choice(["established", "failed", "incomplete"]))
+    @functools.wraps(func)
+    def wrapper(*args, clients, servers, ports, sni, below, aws_only, fips_only, outcomes, conns=(), **kwargs):
+        try:
+            selection = ConnectionFilter(
+                clients=tuple(parse_network(c) for c in clients), servers=tuple(parse_server(s) for s in servers),
+                ports=tuple(ports), sni=tuple(sni), below=below, aws_only=aws_only, fips_only=fips_only,
+                outcomes=tuple(outcomes), conns=tuple(conns))
+        except ValueError as exc:
+            raise click.BadParameter(str(exc)) from exc
+        return func(*args, selection=selection, **kwargs)
+    return wrapper
+
+
+def _inspections(paths, options: InspectOptions, enrichment: Enrichment, quiet: bool,
+                 failed: list[str]) -> Iterator[tuple[str, Iterator[Connection], Callable[[], Report]]]:
+    """Each readable capture as (path, its connections as they finish, its report once consumed)."""
+    for path in paths:
+        try:
+            insp = iter_connections(path, options, enrichment=enrichment)
+        except CaptureError as exc:
+            click.echo(f"Error: {exc}" if exc.path else f"Error: {path}: {exc}", err=True)
+            failed.append(path)
+            continue
+        yield path, iter(insp), insp.report
+        report = insp.report()
+        if not quiet:
+            for line in render.summary(report):
+                click.echo(line, err=True)
+        if report.error is not None:
+            click.echo(f"Error: {report.error} (connections before this point are reported)", err=True)
+            failed.append(path)
+
+
+def _exit(failed: list[str], legacy: bool = False) -> None:
+    sys.exit(1 if failed else EXIT_LEGACY if legacy else 0)
+
+
+def _is_legacy(conn: Connection) -> bool:
+    return is_below(client_max_version(conn), registry.TLS1_2)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -25,46 +123,124 @@ def cli() -> None:
 
 @cli.command()
 @click.argument("captures", nargs=-1, required=True, type=click.Path(dir_okay=False, allow_dash=True))
-@click.option("--format", "fmt", type=click.Choice(render.FORMATS), default="table", show_default=True,
-              help="Output format. jsonl streams connections as they finish.")
+@click.option("--format", "fmt", type=click.Choice([*render.FORMATS, "cloudtrail"]), default="table",
+              show_default=True, help="Output format. jsonl and cloudtrail stream connections as they finish.")
 @click.option("--output", "-o", type=click.File("w", encoding="utf-8", lazy=True), default="-",
               help="Write results here instead of stdout.")
 @click.option("--quiet", "-q", is_flag=True, help="No counts on stderr (errors are still shown).")
-def inspect(captures: tuple[str, ...], fmt: str, output, quiet: bool) -> None:
+@click.option("--fail-on", type=click.Choice(["legacy"]), help="Exit 3 if a selected client cannot do TLS 1.2.")
+@filter_options
+@enrichment_options
+def inspect(captures, fmt, output, quiet, fail_on, selection, options, enrichment) -> None:
     """Show every TLS handshake in CAPTURES (pcap, pcapng, compressed; - for stdin).
 
     Example:
 
     \b
         pcaptls inspect capture.pcap
+        pcaptls inspect capture.pcap --below TLSv1.2 --fail-on legacy
         tcpdump -i any -w - port 443 | pcaptls inspect - --format jsonl
     """
-    failed = False
-    rows_all: list[dict] = []
+    failed: list[str] = []
+    chosen: list[Connection] = []
+    streaming = fmt in ("jsonl", "cloudtrail")
+    for _path, conns, _report in _inspections(captures, options, enrichment, quiet, failed):
+        for conn in filter(selection, conns):
+            if streaming:
+                record = cloudtrail_record(conn) if fmt == "cloudtrail" else connection_row(conn)
+                output.write(json.dumps(record, ensure_ascii=False) + "\n")
+            chosen.append(conn)
+    if not streaming:
+        render.WRITERS[fmt](render.sorted_rows(chosen), output)
+    output.flush()
+    _exit(failed, fail_on == "legacy" and any(map(_is_legacy, chosen)))
+
+
+@cli.command()
+@click.argument("capture", type=click.Path(dir_okay=False, allow_dash=True))
+@click.option("--conn", "conns", multiple=True, type=click.IntRange(0), help="Connection number; repeatable.")
+@click.option("--hex", "hexdump", is_flag=True, help="Add a hex dump of each hello.")
+@click.option("--color/--no-color", default=None, help="Colour (default: when stdout is a terminal).")
+@filter_options
+@enrichment_options
+def show(capture, hexdump, color, selection, options, enrichment) -> None:
+    """Show the ClientHello and ServerHello of connections in CAPTURE as a Wireshark-like tree.
+
+    Example:
+
+    \b
+        pcaptls show capture.pcap --client 10.25.35.243 --sni monitoring.us-gov-west-1.amazonaws.com
+        pcaptls show capture.pcap --conn 3 --hex
+    """
+    failed: list[str] = []
+    color = sys.stdout.isatty() if color is None else color
+    shown = 0
+    options = dataclasses.replace(options, keep_raw=hexdump)
+    for _path, conns, _report in _inspections([capture], options, enrichment, True, failed):
+        chosen = sorted(filter(selection, conns), key=lambda c: (c.ts_ns, c.conn))
+        shown += len(chosen)
+        click.echo(render_connections(chosen, hexdump=hexdump, color=color), nl=False)
+    if not shown and not failed:
+        click.echo("no matching TLS connection", err=True)
+    _exit(failed)
+
+
+@cli.command()
+@click.argument("captures", nargs=-1, required=True, type=click.Path(dir_okay=False, allow_dash=True))
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True)
+@enrichment_options
+def names(captures, fmt, options, enrichment) -> None:
+    """Print the name table learned from DNS in CAPTURES (and from --dns-snapshot files), to cross-check.
+
+    Example:
+
+    \b
+        pcaptls names capture.pcap
+        pcaptls names capture.pcap --dns-snapshot nslookup.txt --format json
+    """
+    failed: list[str] = []
+    tables = []
     for path in captures:
         try:
-            if fmt == "jsonl":
-                insp = iter_connections(path)
-                render.write_jsonl((connection_row(c) for c in insp), output)
-                report = insp.report()
-            else:
-                report = inspect_file(path)
-                rows_all.extend(connection_row(c) for c in report.connections)
+            insp = iter_connections(path, options, enrichment=enrichment)
         except CaptureError as exc:
-            click.echo(f"Error: {exc}" if exc.path else f"Error: {path}: {exc}", err=True)
-            failed = True
+            click.echo(f"Error: {exc}", err=True)
+            failed.append(path)
             continue
-        if not quiet:
-            for line in render.summary(report):
-                click.echo(line, err=True)
-        if report.error is not None:
-            err = report.error
-            click.echo(f"Error: {err if err.path else f'{path}: {err}'} (connections before this point are reported)", err=True)
-            failed = True
-    if fmt != "jsonl":
-        render.WRITERS[fmt](rows_all, output)
-    output.flush()
-    sys.exit(1 if failed else 0)
+        for _ in insp:
+            pass
+        if insp.error is not None:
+            click.echo(f"Error: {insp.error}", err=True)
+            failed.append(path)
+        if insp.names is not None:
+            tables.append((path, insp.names))
+    if enrichment.snapshots is not None:
+        tables.append(("(snapshots)", enrichment.snapshots))
+    render.write_names(tables, fmt, sys.stdout)
+    _exit(failed)
+
+
+@cli.command("refresh-catalog")
+@click.option("--dest", type=click.Path(dir_okay=False), default=None,
+              help="Where to write the catalog (default: the copy shipped inside the installed package).")
+def refresh_catalog_cmd(dest) -> None:
+    """Refresh the AWS endpoint catalog from the installed botocore's endpoints.json.
+
+    Example:
+
+    \b
+        pip install botocore && pcaptls refresh-catalog
+    """
+    import datetime as dt
+    from pathlib import Path
+
+    from pcaptls.enrich.catalog_refresh import refresh_catalog, shipped_catalog_path
+    target = Path(dest) if dest else shipped_catalog_path()
+    try:
+        version = refresh_catalog(target, date=dt.date.today().isoformat())
+    except EnrichmentDataError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"wrote {target} from botocore {version}")
 
 
 def main() -> None:

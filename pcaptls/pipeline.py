@@ -18,7 +18,7 @@ from pcaptls.capture.files import open_capture
 from pcaptls.dnsflow import DnsTcpSession
 from pcaptls.enrich.dns import DEFAULT_GRACE_S, NameTable
 from pcaptls.enrich.dnsmsg import parse_dns_message
-from pcaptls.enrich.identity import Resolver
+from pcaptls.enrich.identity import Enrichment, Resolver
 from pcaptls.errors import CaptureError, MalformedInput
 from pcaptls.model import Endpoint, ip_from_packed
 from pcaptls.results import Connection, FlowError, Report
@@ -37,14 +37,7 @@ class InspectOptions:
     max_handshake_len: int = 2 ** 17     # largest handshake message accepted
     capture_dns: bool = True             # learn server names from DNS answers in the capture
     dns_grace_s: int = DEFAULT_GRACE_S   # an answer names its IPs for TTL + this long
-
-
-@dataclass(frozen=True, slots=True)
-class Enrichment:
-    """Name sources that outlive one capture (loaded once by enrich/loaders.py, shared by every file)."""
-    snapshots: NameTable | None = None
-    ip_ranges: object | None = None      # enrich.ipranges.IpRanges
-    catalog: object | None = None        # enrich.aws.Catalog; None = the shipped catalog
+    keep_raw: bool = False               # keep each hello's wire bytes (show --hex); costs memory per connection
 
 
 class Inspection:
@@ -149,7 +142,8 @@ class Inspection:
         if (key[1] == 53 or key[3] == 53) and self.names is not None:
             flow.session = DnsTcpSession(flow.index, self.names, self.counters)
         else:
-            flow.session = TlsSession(flow.index, scan_limit=opts.scan_limit, max_handshake_len=opts.max_handshake_len)
+            flow.session = TlsSession(flow.index, scan_limit=opts.scan_limit, max_handshake_len=opts.max_handshake_len,
+                                      keep_raw=opts.keep_raw)
         return flow
 
     def _dns_datagram(self, payload: bytes, ts_ns: int) -> None:

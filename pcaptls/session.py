@@ -8,6 +8,8 @@ what lets the hot path drop a connection's bulk packets at the cost of one attri
 """
 from __future__ import annotations
 
+import dataclasses
+
 from pcaptls.enrich.identity import ServerIdentity
 from pcaptls.errors import MalformedInput, MalformedRecord, ResourceLimitExceeded
 from pcaptls.model import Endpoint
@@ -28,6 +30,10 @@ _HELLO_TYPES = frozenset({registry.HT_CLIENT_HELLO, registry.HT_SERVER_HELLO, re
 _SCAN, _TLS, _SSL2_AFTER, _DONE, _FAILED = range(5)
 
 
+def _raw(hello, raw: bytes):
+    return dataclasses.replace(hello, raw=raw) if raw else hello
+
+
 class _Direction:
     __slots__ = ("mode", "scan", "scanned", "reader", "hello", "encrypted", "tls_offset", "fin", "compat_ccs")
 
@@ -46,8 +52,10 @@ class _Direction:
 class TlsSession:
     """The TLS view of one TCP connection (both directions)."""
 
-    def __init__(self, conn: int, *, scan_limit: int = 16384, max_handshake_len: int = 2 ** 17) -> None:
+    def __init__(self, conn: int, *, scan_limit: int = 16384, max_handshake_len: int = 2 ** 17,
+                 keep_raw: bool = False) -> None:
         self.conn = conn
+        self.keep_raw = keep_raw             # keep each hello's wire bytes (for show --hex)
         self.scan_limit = scan_limit
         self.max_handshake_len = max_handshake_len
         self.dirs = (_Direction(), _Direction())
@@ -175,18 +183,21 @@ class TlsSession:
         st = self.dirs[d]
         is_client = d == self.client
         if isinstance(ev, HandshakeMessage):
+            raw = bytes([ev.msg_type]) + len(ev.body).to_bytes(3, "big") + ev.body if self.keep_raw else b""
             if is_client and ev.msg_type == registry.HT_CLIENT_HELLO:
-                self._client_hello(parse_client_hello(ev.body, ev.body_offset), ev.record_version)
+                self._client_hello(_raw(parse_client_hello(ev.body, ev.body_offset), raw), ev.record_version)
             elif not is_client and ev.msg_type == registry.HT_SERVER_HELLO:
-                self._server_hello(d, parse_server_hello(ev.body, ev.body_offset), ev.record_version)
+                self._server_hello(d, _raw(parse_server_hello(ev.body, ev.body_offset), raw), ev.record_version)
             elif not is_client and ev.msg_type == registry.HT_HELLO_RETRY_REQUEST:
-                self._server_hello(d, parse_hello_retry_request_draft(ev.body, ev.body_offset), ev.record_version)
+                self._server_hello(d, _raw(parse_hello_retry_request_draft(ev.body, ev.body_offset), raw),
+                                   ev.record_version)
         elif isinstance(ev, SSLv2Message):
+            raw = bytes([ev.msg_type]) + ev.body if self.keep_raw else b""
             if is_client and ev.msg_type == registry.SSL2_MT_CLIENT_HELLO:
-                self._client_hello(parse_sslv2_client_hello(ev.body, ev.body_offset), registry.SSL2)
+                self._client_hello(_raw(parse_sslv2_client_hello(ev.body, ev.body_offset), raw), registry.SSL2)
                 st.mode = _SSL2_AFTER
             elif not is_client and ev.msg_type == registry.SSL2_MT_SERVER_HELLO:
-                self.sslv2_server_hello = parse_sslv2_server_hello(ev.body, ev.body_offset)
+                self.sslv2_server_hello = _raw(parse_sslv2_server_hello(ev.body, ev.body_offset), raw)
                 self.server_record_version = registry.SSL2
                 st.hello = True
                 st.mode = _SSL2_AFTER

@@ -131,3 +131,55 @@ def test_hostile_sni_is_neutralised(fmt: str) -> None:
 def test_json_keeps_hostile_text_exact() -> None:
     rows = json.loads(run("inspect", str(CAPTURES / "crafted" / "hostile_sni.pcap"), "--format", "json").stdout)
     assert rows[0]["sni"] == "=cmd|' /C calc'!A0\x1b[31mred\x07.example.com"   # JSON escapes it itself
+
+
+def test_show_hex_dumps_the_real_hello_bytes() -> None:
+    result = run("show", TLS10, "--hex", "--no-color")
+    assert result.exit_code == 0
+    assert "Record layer version: TLS 1.0 (0x0301)" in result.stdout
+    assert "Hex dump" in result.stdout and "00000000  01 00 " in result.stdout    # ClientHello: type 1
+
+
+def test_show_selects_by_conn_and_reports_nothing_matching() -> None:
+    assert run("show", REUSE, "--conn", "1", "--no-color").stdout.count("Connection 1 ") == 1
+    result = run("show", REUSE, "--sni", "nothing.example")
+    assert result.stdout == "" and "no matching" in result.stderr
+
+
+def test_filters_and_fail_on_legacy() -> None:
+    dns = str(CAPTURES / "dns" / "dns_names.pcap")
+    rows = json.loads(run("inspect", dns, "--format", "json", "--fips-only").stdout)
+    assert [r["server_name"] for r in rows] == ["monitoring.us-gov-west-1.amazonaws.com"]
+    assert run("inspect", TLS10, "--fail-on", "legacy", "-q").exit_code == 3
+    tls13 = str(CAPTURES / "live" / "tls13.pcap")
+    assert run("inspect", tls13, "--fail-on", "legacy", "-q").exit_code == 0
+    assert json.loads(run("inspect", tls13, TLS10, "--below", "TLSv1.2", "--format", "json").stdout)[0]["capture"] == TLS10
+    assert run("inspect", TLS10, "--below", "TLSv9").exit_code == 2
+    assert run("inspect", TLS10, "--client", "not-an-ip").exit_code == 2
+
+
+def test_cloudtrail_records() -> None:
+    out = run("inspect", TLS10, "--format", "cloudtrail").stdout
+    record = json.loads(out)
+    assert record["tlsDetails"] == {"tlsVersion": "TLSv1.0", "cipherSuite": "ECDHE-ECDSA-AES256-SHA",
+                                    "clientProvidedHostHeader": "tls10.example.test"}
+    assert record["sourceIPAddress"] == "127.0.0.1" and record["eventTime"].endswith("Z")
+
+
+def test_names_lists_capture_dns() -> None:
+    out = run("names", str(CAPTURES / "dns" / "dns_names.pcap"), "--format", "json").stdout
+    by_ip = {r["ip"]: r for r in json.loads(out)}
+    assert by_ip["127.0.0.24"]["names"] == ["monitoring.us-gov-west-1.amazonaws.com"]
+    assert by_ip["127.0.0.25"]["names"] == ["old.fixture.test", "new.fixture.test"]
+
+
+def test_snapshot_names_a_connection_without_sni_when_capture_dns_is_off(tmp_path) -> None:
+    snap = tmp_path / "hosts"
+    snap.write_text("127.0.0.24 monitoring.us-gov-west-1.amazonaws.com\nbad line here\n")
+    dns = str(CAPTURES / "dns" / "dns_names.pcap")
+    result = run("inspect", dns, "--no-capture-dns", "--dns-snapshot", str(snap), "--server", "127.0.0.24",
+                 "--format", "json")
+    rows = json.loads(result.stdout)
+    assert rows and all(r["name_source"] == "snapshot" and r["aws_fips"] for r in rows)
+    assert f"{snap}:2:" in result.stderr                                  # the bad line, by file:line
+    assert run("inspect", dns, "--dns-snapshot", str(tmp_path / "missing")).exit_code == 1

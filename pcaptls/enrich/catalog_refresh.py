@@ -66,3 +66,9 @@ def _write_atomically(path: Path, data: bytes) -> None:
     except OSError as err:
         tmp.unlink(missing_ok=True)
         raise EnrichmentDataError(f"cannot write {path}: {err}") from err
+
+
+def shipped_catalog_path() -> Path:
+    """The catalog file inside the installed package (what ``load_shipped_catalog`` reads)."""
+    from pcaptls.enrich.aws import SHIPPED_CATALOG
+    return Path(__file__).resolve().parent / "data" / SHIPPED_CATALOG

@@ -115,16 +115,18 @@ def split_tcp_dns(stream: bytes | bytearray | memoryview, base: int = 0) -> tupl
     An incomplete message at the end is left for the next call (feed ``stream[consumed:] + more``). A length below
     the 12-byte header cannot be DNS and raises ``DnsError`` at that length field (``base`` + position).
     """
-    view = memoryview(stream).cast("B")
-    pos, end, messages = 0, len(view), []
-    while end - pos >= 2:
-        length = (view[pos] << 8) | view[pos + 1]
-        if length < HEADER_LEN:
-            raise DnsError("dns tcp length", base + pos, f"message length {length} is shorter than a DNS header")
-        if end - pos - 2 < length:
-            break
-        messages.append(bytes(view[pos + 2:pos + 2 + length]))
-        pos += 2 + length
+    pos, messages = 0, []
+    # The views are released on the way out, also when raising: a caller may resize its bytearray in ``except``.
+    with memoryview(stream) as outer, outer.cast("B") as view:
+        end = len(view)
+        while end - pos >= 2:
+            length = (view[pos] << 8) | view[pos + 1]
+            if length < HEADER_LEN:
+                raise DnsError("dns tcp length", base + pos, f"message length {length} is shorter than a DNS header")
+            if end - pos - 2 < length:
+                break
+            messages.append(bytes(view[pos + 2:pos + 2 + length]))
+            pos += 2 + length
     return messages, pos
 
 

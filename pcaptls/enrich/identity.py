@@ -32,6 +32,14 @@ class ServerIdentity:
         return self.aws.tls12_required_since if self.aws is not None else None
 
 
+@dataclass(frozen=True, slots=True)
+class Enrichment:
+    """Name sources that outlive one capture (loaded once, shared by every capture of a run)."""
+    snapshots: NameTable | None = None
+    ip_ranges: IpRanges | None = None
+    catalog: Catalog | None = None       # None: the catalog shipped with pcaptls
+
+
 NO_IDENTITY = ServerIdentity(None, None, (), None, None, None)
 
 

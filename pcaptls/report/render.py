@@ -13,7 +13,7 @@ from typing import TextIO
 from tabulate import tabulate
 
 from pcaptls.report import escape
-from pcaptls.report.rows import FIELDS
+from pcaptls.report.rows import FIELDS, connection_row, iso_time
 from pcaptls.results import Report
 
 FORMATS = ("table", "json", "jsonl", "csv")
@@ -72,6 +72,38 @@ def write_table(rows: Iterable[dict], out: TextIO) -> None:
         return
     out.write(tabulate(body, headers=[h for h, _ in TABLE_COLUMNS], tablefmt="simple"))
     out.write("\n")
+
+
+def sorted_rows(conns) -> list[dict]:
+    """Rows in the report order: first packet time, then addresses (STYLE 13)."""
+    ordered = sorted(conns, key=lambda c: (c.ts_ns, c.client.ip.version, c.client.ip.packed, c.client.port,
+                                           c.server.ip.packed, c.server.port, c.capture, c.conn))
+    return [connection_row(c) for c in ordered]
+
+
+def write_names(tables, fmt: str, out: TextIO) -> None:
+    """The learned name tables: one row per IP with its names, first/last seen and source."""
+    rows = []
+    for where, table in tables:
+        for e in table.entries():
+            rows.append({"from": where, "ip": e.ip, "names": list(e.names),
+                         "first_seen": iso_time(e.first_seen_ns) if e.first_seen_ns is not None else None,
+                         "last_seen": iso_time(e.last_seen_ns) if e.last_seen_ns is not None else None,
+                         "source": e.source})
+    if fmt == "json":
+        out.write(json.dumps(rows, ensure_ascii=False, indent=2) + "\n")
+    elif fmt == "csv":
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(["from", "ip", "names", "first_seen", "last_seen", "source"])
+        for r in rows:
+            writer.writerow([escape.csv_cell(escape.terminal(_cell(r[k])))
+                             for k in ("from", "ip", "names", "first_seen", "last_seen", "source")])
+    elif rows:
+        body = [[escape.terminal(_cell(r[k])) for k in ("from", "ip", "names", "first_seen", "last_seen", "source")]
+                for r in rows]
+        out.write(tabulate(body, headers=["capture", "ip", "names", "first seen", "last seen", "source"]) + "\n")
+    else:
+        out.write("no names learned\n")
 
 
 WRITERS = {"table": write_table, "json": write_json, "jsonl": write_jsonl, "csv": write_csv}

@@ -54,6 +54,7 @@ class ClientHello:
     sslv2: bool = False
     offset: int = 0                             # absolute offset of the body
     sslv2_cipher_specs: tuple[int, ...] = ()    # all 3-byte specs of an SSLv2 hello
+    raw: bytes = b""                            # the whole message as on the wire, when the caller keeps it
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +71,7 @@ class ServerHello:
     is_hello_retry_request: bool
     extension_errors: tuple[ExtensionError, ...]
     offset: int = 0                             # absolute offset of the body
+    raw: bytes = b""                            # the whole message as on the wire, when the caller keeps it
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +83,7 @@ class SSLv2ServerHello:
     cipher_specs: tuple[int, ...]               # 3-byte SSLv2 cipher kinds
     connection_id: bytes
     offset: int                                 # absolute offset of the body
+    raw: bytes = b""                            # the whole message as on the wire, when the caller keeps it
 
 
 def parse_client_hello(body: bytes, offset: int) -> ClientHello:

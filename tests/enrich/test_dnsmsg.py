@@ -267,6 +267,17 @@ def test_split_tcp_rejects_lengths_below_a_header() -> None:
     assert info.value.offset == BASE + 2 + len(A_RESPONSE)
 
 
+def test_split_tcp_leaves_the_callers_bytearray_resizable() -> None:
+    buf = bytearray(_framed(A_RESPONSE) + b"\x00\x05hello")
+    with pytest.raises(MalformedInput):
+        split_tcp_dns(buf)
+    buf.clear()                                       # no BufferError: the memoryviews were released on raise
+    buf += _framed(A_RESPONSE)
+    messages, used = split_tcp_dns(buf)
+    del buf[:used]
+    assert messages == [A_RESPONSE] and buf == b""
+
+
 @settings(max_examples=200)
 @given(st.lists(st.sampled_from(VALID), min_size=1, max_size=6), st.lists(st.integers(1, 64), min_size=1))
 def test_split_tcp_random_chunking_gives_the_same_messages(messages: list[bytes], sizes: list[int]) -> None:
