@@ -55,6 +55,10 @@ class MalformedExtension(MalformedHandshake):
         super().__init__(what, offset, detail)
 
 
+class MalformedDnsMessage(MalformedInput):
+    """A DNS message (from the capture) that does not parse."""
+
+
 class ResourceLimitExceeded(PcapTlsError):
     """A configured bound (buffer, record, handshake size, flow count) was hit on one flow."""
 

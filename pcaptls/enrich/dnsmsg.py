@@ -24,9 +24,9 @@ import ipaddress
 import struct
 from dataclasses import dataclass
 
-from pcaptls.errors import MalformedInput
+from pcaptls.errors import MalformedDnsMessage, MalformedInput
 
-DnsError = MalformedInput   # a MalformedDnsMessage(MalformedInput) in errors.py would slot in here
+DnsError = MalformedDnsMessage
 
 # DNS parameters (IANA "Domain Name System (DNS) Parameters"); only those the parser interprets.
 TYPE_A, TYPE_CNAME, TYPE_PTR, TYPE_AAAA, TYPE_DNAME, TYPE_OPT = 1, 5, 12, 28, 39, 41

@@ -53,7 +53,9 @@ def build_enrichment(snapshots: Sequence[str] = (), ip_ranges: str | None = None
             path, ts_ns = split_snapshot_arg(arg)
             entries, found = load_snapshot(path, default_ts_ns=ts_ns)
             problems += found
-            for entry in entries:
+            # Among entries of equal time the one added last wins: add in reverse file order, so the name
+            # asked for (first in a dig/nslookup CNAME chain) and a hosts line's canonical name win.
+            for entry in reversed(entries):
                 table.add_static(entry.ip, entry.name, "snapshot", entry.ts_ns)
     ranges = None
     if ip_ranges:
