@@ -20,7 +20,7 @@ FORMATS = ("table", "json", "jsonl", "csv")
 
 # Columns of the human table: (header, row key).
 TABLE_COLUMNS = (
-    ("conn", "conn"), ("time (UTC)", "ts"), ("client", "client"), ("server", "server"), ("sni", "sni"),
+    ("conn", "conn"), ("time (UTC)", "ts"), ("client", "client"), ("server", "server"), ("server name", "server_name"),
     ("record", "record_version"), ("client max", "client_max_version"),
     ("negotiated", "negotiated_version"), ("cipher suite", "cipher_suite"), ("alpn", "alpn_selected"),
     ("outcome", "outcome"), ("alert", "alert"),
