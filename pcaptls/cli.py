@@ -24,6 +24,8 @@ from pcaptls.report.cloudtrail import cloudtrail_record
 from pcaptls.report.filters import VERSION_NAMES, ConnectionFilter, is_below, parse_network, parse_server
 from pcaptls.report.rows import connection_row
 from pcaptls.report.show import render_connections
+from pcaptls.report.verdict import REPORT_FIELDS, Aggregator
+from pcaptls.report.verdict import summary as verdict_summary
 from pcaptls.results import Connection, Report, client_max_version
 from pcaptls.tls import registry
 
@@ -154,6 +156,37 @@ def inspect(captures, fmt, output, quiet, fail_on, selection, options, enrichmen
         render.WRITERS[fmt](render.sorted_rows(chosen), output)
     output.flush()
     _exit(failed, fail_on == "legacy" and any(map(_is_legacy, chosen)))
+
+
+@cli.command()
+@click.argument("captures", nargs=-1, required=True, type=click.Path(dir_okay=False, allow_dash=True))
+@click.option("--format", "fmt", type=click.Choice(render.REPORT_FORMATS), default="table", show_default=True)
+@click.option("--output", "-o", type=click.File("w", encoding="utf-8", lazy=True), default="-",
+              help="Write the report here instead of stdout.")
+@click.option("--quiet", "-q", is_flag=True, help="No counts on stderr (errors are still shown).")
+@click.option("--fail-on", type=click.Choice(["legacy"]), help="Exit 3 if a selected client cannot do TLS 1.2.")
+@filter_options
+@enrichment_options
+def report(captures, fmt, output, quiet, fail_on, selection, options, enrichment) -> None:
+    """Legacy-TLS verdict per client and server: who breaks when TLS 1.2 is the minimum, riskiest first.
+
+    Example:
+
+    \b
+        pcaptls report capture.pcap
+        pcaptls report rotated-*.pcap.gz --aws-only --format markdown -o report.md
+    """
+    failed: list[str] = []
+    aggregate = Aggregator()
+    legacy = False
+    for _path, conns, _report in _inspections(captures, options, enrichment, quiet, failed):
+        for conn in filter(selection, conns):
+            aggregate.add(conn)
+            legacy = legacy or _is_legacy(conn)
+    rows = aggregate.rows()
+    render.write_report(rows, verdict_summary(rows), fmt, output, REPORT_FIELDS)
+    output.flush()
+    _exit(failed, fail_on == "legacy" and legacy)
 
 
 @cli.command()

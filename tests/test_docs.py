@@ -28,3 +28,11 @@ def test_command_and_options_are_documented(name: str, command: click.Command) -
     for param in command.params:
         if isinstance(param, click.Option):
             assert any(opt in DOCS for opt in param.opts), f"{name} {param.opts} is not documented"
+
+
+def test_guide_shows_current_real_output() -> None:
+    import subprocess
+    import sys
+    done = subprocess.run([sys.executable, str(ROOT / "docs" / "make_guide.py"), "--check"],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr

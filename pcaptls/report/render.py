@@ -106,6 +106,53 @@ def write_names(tables, fmt: str, out: TextIO) -> None:
         out.write("no names learned\n")
 
 
+REPORT_FORMATS = ("table", "json", "csv", "markdown")
+REPORT_TABLE = (
+    ("verdict", "verdict"), ("client", "client_ip"), ("server", "server"), ("port", "server_port"),
+    ("aws", "aws"), ("cut-off", "tls12_required_since"), ("conns", "connections"),
+    ("client max", "client_max_version"), ("negotiated", "negotiated_versions"), ("failed", "failed"),
+    ("first seen", "first_seen"), ("last seen", "last_seen"), ("why", "reason"),
+)
+
+
+def _report_cell(row: dict, key: str) -> str:
+    if key == "aws":
+        if not row["aws_service"]:
+            return ""
+        return " ".join(x for x in (row["aws_service_name"] or row["aws_service"], row["aws_region"] or "",
+                                    "FIPS" if row["aws_fips"] else "") if x)
+    value = row[key]
+    if isinstance(value, dict):
+        return ", ".join(f"{k} x{v}" for k, v in value.items())
+    if key in ("first_seen", "last_seen") and value:
+        return value[:19].replace("T", " ")
+    return _cell(value)
+
+
+def write_report(rows: list[dict], headline: str, fmt: str, out: TextIO, fields: tuple[str, ...]) -> None:
+    """The legacy-TLS report: the one-sentence summary first, then one row per client x server."""
+    if fmt == "json":
+        out.write(json.dumps({"summary": headline, "rows": rows}, ensure_ascii=False, indent=2) + "\n")
+        return
+    if fmt == "csv":
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(fields)
+        for r in rows:
+            writer.writerow([escape.csv_cell(escape.terminal(_report_cell(r, f) if isinstance(r[f], dict)
+                                                             else _cell(r[f]))) for f in fields])
+        return
+    body = [[escape.terminal(_report_cell(r, key)) for _, key in REPORT_TABLE] for r in rows]
+    headers = [h for h, _ in REPORT_TABLE]
+    if fmt == "markdown":
+        out.write(f"**{escape.terminal(headline)}**\n\n")
+        body = [[cell.replace("|", "\\|") for cell in line] for line in body]
+        out.write(tabulate(body, headers=headers, tablefmt="github") + "\n" if body else "")
+        return
+    out.write(escape.terminal(headline) + "\n")
+    if body:
+        out.write("\n" + tabulate(body, headers=headers, tablefmt="simple") + "\n")
+
+
 WRITERS = {"table": write_table, "json": write_json, "jsonl": write_jsonl, "csv": write_csv}
 
 
@@ -121,6 +168,9 @@ def summary(report: Report) -> list[str]:
     ]
     if skipped:
         lines.append("  skipped frames: " + ", ".join(f"{k}={v}" for k, v in sorted(skipped.items())))
+    dns = {k: v for k, v in c.items() if k.startswith("dns_")}
+    if dns:
+        lines.append("  dns: " + ", ".join(f"{k[4:]}={v}" for k, v in sorted(dns.items())))
     for err in report.flow_errors:
         lines.append(f"  conn {err.conn} {err.direction}: {err.kind}: {escape.terminal(err.detail)}")
     return lines

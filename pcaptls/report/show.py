@@ -98,6 +98,24 @@ class _Out:
 
 # ---- public API -----------------------------------------------------------------------------------------
 
+def _identity(o: _Out, conn: Connection) -> None:
+    """Who the server is, where the name came from, and the AWS endpoint with its TLS 1.2 cut-off."""
+    ident = conn.identity
+    if ident is None or ident.name_source is None:
+        return
+    name = terminal(ident.server_name) if ident.server_name else "(no name)"
+    line = f"Server: {name} (name from {ident.name_source}"
+    line += f", via {' -> '.join(terminal(n) for n in ident.name_chain)})" if ident.name_chain else ")"
+    aws = ident.aws
+    if aws is not None:
+        what = ", ".join(x for x in (aws.service_name or aws.service, aws.region or "global", aws.partition,
+                                     "FIPS" if aws.fips else "", "dual-stack" if aws.dualstack else "") if x)
+        line += f"; AWS {what}; TLS 1.2 required since {aws.tls12_required_since}"
+    elif ident.ip_range is not None:
+        line += f"; AWS network {ident.ip_range.prefix} ({ident.ip_range.region}, {', '.join(ident.ip_range.services)})"
+    o.add(1, line)
+
+
 def render_connection(conn: Connection, *, hexdump: bool = False, color: bool = False) -> str:
     """The detail tree of ``conn`` as text ending in a newline; ANSI colours only when ``color``."""
     o = _Out(color)
@@ -107,6 +125,7 @@ def render_connection(conn: Connection, *, hexdump: bool = False, color: bool = 
     o.add(1, f"First packet {iso_time(conn.ts_ns)}, last {iso_time(conn.last_ts_ns)}, {conn.packets} packets "
              f"({conn.client_payload_bytes} bytes from the client, {conn.server_payload_bytes} from the server)"
              f"{closed}, outcome: {conn.outcome}")
+    _identity(o, conn)
     if conn.tls_offset or conn.upgrade:
         o.add(1, f"TLS starts at client stream offset {conn.tls_offset}"
                  + (f", after {terminal(conn.upgrade)}" if conn.upgrade else ""))
