@@ -212,7 +212,7 @@ def show(capture, hexdump, color, selection, options, enrichment) -> None:
     for _path, conns, _report in _inspections([capture], options, enrichment, True, failed):
         chosen = sorted(filter(selection, conns), key=lambda c: (c.ts_ns, c.conn))
         shown += len(chosen)
-        click.echo(render_connections(chosen, hexdump=hexdump, color=color), nl=False)
+        click.echo(render_connections(chosen, hexdump=hexdump, color=color), nl=False, color=color)
     if not shown and not failed:
         click.echo("no matching TLS connection", err=True)
     _exit(failed)

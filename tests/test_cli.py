@@ -183,3 +183,55 @@ def test_snapshot_names_a_connection_without_sni_when_capture_dns_is_off(tmp_pat
     assert rows and all(r["name_source"] == "snapshot" and r["aws_fips"] for r in rows)
     assert f"{snap}:2:" in result.stderr                                  # the bad line, by file:line
     assert run("inspect", dns, "--dns-snapshot", str(tmp_path / "missing")).exit_code == 1
+
+
+SEED = str(CAPTURES / "crafted" / "seed_cloudwatch_fips.pcap")
+
+
+@pytest.mark.parametrize(("args", "conns"), [
+    ((), [0, 1, 2, 3, 4]),
+    (("--client", "10.25.35.243"), [0, 1, 4]),
+    (("--client", "10.25.36.0/24", "--client", "10.25.35.10"), [2, 3]),
+    (("--server", "52.61.20.14:443"), [1, 2]),
+    (("--server", "52.61.0.0/16"), [0, 1, 2, 3]),
+    (("--server", "52.61.20.14:8443"), []),
+    (("--port", "443"), [0, 1, 2, 3, 4]),
+    (("--port", "80"), []),
+    (("--sni", "*.US-GOV-WEST-1.amazonaws.com"), [0, 1, 2, 3]),       # DNS-named ones too, any case
+    (("--sni", "intranet.*"), [4]),
+    (("--below", "TLSv1.2"), [0, 1]),
+    (("--below", "TLSv1.3"), [0, 1, 2, 4]),
+    (("--aws-only",), [0, 1, 2, 3]),
+    (("--fips-only",), [0, 1, 2, 3]),
+    (("--outcome", "failed"), [0, 1]),
+    (("--outcome", "established", "--aws-only"), [2, 3]),
+])
+def test_selection_options(args: tuple[str, ...], conns: list[int]) -> None:
+    result = run("inspect", SEED, "--format", "json", "-q", *args)
+    assert result.exit_code == 0
+    assert [r["conn"] for r in json.loads(result.stdout)] == conns
+
+
+def test_show_color_only_when_asked() -> None:
+    assert "\x1b[" in run("show", SEED, "--conn", "0", "--color").stdout
+    assert "\x1b[" not in run("show", SEED, "--conn", "0").stdout          # CliRunner output is not a tty
+
+
+def test_refresh_catalog_from_an_installed_botocore(tmp_path, monkeypatch) -> None:
+    from pcaptls.enrich.catalog_refresh import shipped_catalog_path
+    fake = tmp_path / "site" / "botocore"
+    (fake / "data").mkdir(parents=True)
+    (fake / "__init__.py").write_text("__version__ = '9.9.9'\n")
+    (fake / "data" / "endpoints.json").write_bytes(gzip.decompress(shipped_catalog_path().read_bytes()))
+    monkeypatch.syspath_prepend(str(tmp_path / "site"))
+    dest = tmp_path / "out" / "endpoints.json.gz"
+    dest.parent.mkdir()
+    result = run("refresh-catalog", "--dest", str(dest))
+    assert result.exit_code == 0 and "botocore 9.9.9" in result.stdout
+    assert gzip.decompress(dest.read_bytes()) == gzip.decompress(shipped_catalog_path().read_bytes())
+
+
+def test_refresh_catalog_without_botocore_says_how_to_install(monkeypatch) -> None:
+    monkeypatch.setitem(sys.modules, "botocore", None)
+    result = CliRunner().invoke(cli, ["refresh-catalog", "--dest", "/tmp/never-written.json.gz"])
+    assert result.exit_code == 1 and "pip install botocore" in result.output
