@@ -181,7 +181,7 @@ def report(captures, fmt, output, quiet, fail_on, selection, options, enrichment
     legacy = False
     for _path, conns, _report in _inspections(captures, options, enrichment, quiet, failed):
         for conn in filter(selection, conns):
-            aggregate.add(conn)
+            aggregate.add_connection(conn)
             legacy = legacy or _is_legacy(conn)
     rows = aggregate.rows()
     render.write_report(rows, verdict_summary(rows), fmt, output, REPORT_FIELDS)

@@ -2,8 +2,8 @@
 whether it breaks when TLS 1.2 becomes the minimum and whether a cut-off already applies, the risk order
 and the one-sentence summary. Imports: results, report.rows, tls.registry, report.filters.
 
-Pure and incremental (``Aggregator.add`` one connection at a time), so the batch runner aggregates
-archives of captures without holding their connections.
+Pure and incremental (``Aggregator.add`` one row at a time), so the batch runner aggregates archives of
+captures without holding their connections, and can rebuild the report from connections.jsonl.
 """
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from pcaptls.report.filters import is_below
-from pcaptls.report.rows import iso_time
-from pcaptls.results import Connection, client_max_version, first_alert, negotiated_version
+from pcaptls.report.rows import connection_row
+from pcaptls.results import Connection
 from pcaptls.tls import registry
 
 # Verdicts, most urgent first.
@@ -36,9 +36,10 @@ class _Pair:
     client_ip: str
     server: str
     server_port: int
-    first_ns: int
-    last_ns: int
-    identity: object = None
+    first: str
+    last: str
+    aws: dict | None = None                    # the aws_* fields of a row that had them
+    name_source: str | None = None
     server_ips: set[str] = field(default_factory=set)
     best: int | None = None                    # highest version offered in any ClientHello
     connections: int = 0
@@ -49,40 +50,44 @@ class _Pair:
     captures: set[str] = field(default_factory=set)
 
 
+_AWS_KEYS = ("aws_partition", "aws_service", "aws_service_name", "aws_region", "aws_fips", "tls12_required_since")
+_VERSION_CODES = {registry.version_name(code): code for code in registry.VERSIONS}
+
+
 class Aggregator:
-    """Connections in, one row per client IP x server out."""
+    """Connection rows (``report.rows.connection_row``, or lines of connections.jsonl) in, one row per
+    client IP x server out. Working on rows lets the batch runner rebuild the report from its output."""
 
     def __init__(self) -> None:
         self._pairs: dict[tuple[str, str, int], _Pair] = {}
 
-    def add(self, c: Connection) -> None:
-        ident = c.identity
-        name = ident.server_name if ident is not None and ident.server_name else None
-        server = name or str(c.server.ip)
-        key = (str(c.client.ip), server, c.server.port)
+    def add_connection(self, c: Connection) -> None:
+        self.add(connection_row(c))
+
+    def add(self, row: dict) -> None:
+        server = row.get("server_name") or row["server_ip"]
+        key = (row["client_ip"], server, row["server_port"])
         pair = self._pairs.get(key)
         if pair is None:
-            pair = self._pairs[key] = _Pair(key[0], server, c.server.port, c.ts_ns, c.last_ts_ns, ident)
-        pair.first_ns = min(pair.first_ns, c.ts_ns)
-        pair.last_ns = max(pair.last_ns, c.last_ts_ns)
-        if pair.identity is None or (ident is not None and ident.aws is not None and pair.identity.aws is None):
-            pair.identity = ident
-        pair.server_ips.add(str(c.server.ip))
+            pair = self._pairs[key] = _Pair(key[0], server, key[2], row["ts"], row.get("last_ts") or row["ts"])
+        pair.first = min(pair.first, row["ts"])
+        pair.last = max(pair.last, row.get("last_ts") or row["ts"])
+        if pair.aws is None and row.get("aws_service"):
+            pair.aws = {k: row.get(k) for k in _AWS_KEYS}
+        pair.name_source = pair.name_source or row.get("name_source")
+        pair.server_ips.add(row["server_ip"])
         pair.connections += 1
-        pair.captures.add(c.capture)
-        best = client_max_version(c)
+        pair.captures.add(row["capture"])
+        best = _VERSION_CODES.get(row["client_max_version"]) if row["client_max_version"] else None
         if best is not None and (pair.best is None or is_below(pair.best, best)):
             pair.best = best
-        version = negotiated_version(c)
-        if version is not None:
-            pair.negotiated[registry.version_name(version)] += 1
-        if c.server_hello is not None and c.server_hello.cipher_suite is not None:
-            pair.suites[registry.suite_name(c.server_hello.cipher_suite)] += 1
-        pair.outcomes[c.outcome] += 1
-        alert = first_alert(c)
-        if alert is not None:
-            name = registry.name(registry.ALERT_DESCRIPTIONS, alert.description)
-            pair.alerts[f"{name} from {alert.sender}"] += 1
+        if row["negotiated_version"]:
+            pair.negotiated[row["negotiated_version"]] += 1
+        if row["cipher_suite"]:
+            pair.suites[row["cipher_suite"]] += 1
+        pair.outcomes[row["outcome"]] += 1
+        if row["alert"]:
+            pair.alerts[f"{row['alert']} from {row['alert_from']}"] += 1
 
     def rows(self) -> list[dict[str, object]]:
         rows = [_row(p) for p in self._pairs.values()]
@@ -91,12 +96,10 @@ class Aggregator:
 
 
 def _row(p: _Pair) -> dict[str, object]:
-    ident = p.identity
-    aws = ident.aws if ident is not None else None
-    cutoff = aws.tls12_required_since if aws is not None else None
-    last_day = iso_time(p.last_ns)[:10]
+    aws = p.aws or dict.fromkeys(_AWS_KEYS)
+    cutoff = aws["tls12_required_since"]
     breaks = p.best is not None and is_below(p.best, registry.TLS1_2)
-    applies = cutoff is not None and cutoff <= last_day
+    applies = cutoff is not None and cutoff <= p.last[:10]
     if p.best is None:
         verdict = UNKNOWN
     elif not breaks:
@@ -113,16 +116,12 @@ def _row(p: _Pair) -> dict[str, object]:
         "server": p.server,
         "server_port": p.server_port,
         "server_ips": sorted(p.server_ips),
-        "name_source": ident.name_source if ident is not None else None,
-        "aws_partition": aws.partition if aws else None,
-        "aws_service": aws.service if aws else None,
-        "aws_service_name": aws.service_name if aws else None,
-        "aws_region": aws.region if aws else None,
-        "aws_fips": aws.fips if aws else None,
+        "name_source": p.name_source,
+        **{k: aws[k] for k in _AWS_KEYS[:5]},
         "tls12_required_since": cutoff,
         "connections": p.connections,
-        "first_seen": iso_time(p.first_ns),
-        "last_seen": iso_time(p.last_ns),
+        "first_seen": p.first,
+        "last_seen": p.last,
         "client_max_version": registry.version_name(p.best) if p.best is not None else None,
         "negotiated_versions": dict(sorted(p.negotiated.items())),
         "cipher_suites": dict(sorted(p.suites.items())),

@@ -19,7 +19,7 @@ SEED = str(CAPTURES / "crafted" / "seed_cloudwatch_fips.pcap")
 def _rows(path: str) -> list[dict]:
     agg = Aggregator()
     for conn in pcaptls.inspect_file(path).connections:
-        agg.add(conn)
+        agg.add_connection(conn)
     return agg.rows()
 
 
