@@ -9,13 +9,14 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-__all__ = ["Connection", "FlowError", "InspectOptions", "Report", "errors", "inspect_file", "iter_connections"]
+__all__ = ["Connection", "FlowError", "InspectOptions", "Report", "errors", "inspect_file", "iter_connections",
+           "run_batch"]
 __version__ = "0.1.0"
 
 _WHERE = {
     "Connection": "pcaptls.results", "FlowError": "pcaptls.results", "Report": "pcaptls.results",
     "InspectOptions": "pcaptls.pipeline", "inspect_file": "pcaptls.pipeline",
-    "iter_connections": "pcaptls.pipeline", "errors": None,
+    "iter_connections": "pcaptls.pipeline", "errors": None, "run_batch": "pcaptls.batch",
 }
 
 

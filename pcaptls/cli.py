@@ -2,12 +2,14 @@
 
 No protocol logic here: each command validates options through click types, calls the API, renders.
 Exit codes: 0 ok; 1 an input could not be read or was damaged (results before the damage are still
-printed); 2 usage error; 3 ``--fail-on legacy`` found a client that cannot do TLS 1.2.
+printed); 2 usage error; 3 ``--fail-on legacy`` found a client that cannot do TLS 1.2, or ``batch``
+finished but some inputs failed.
 """
 from __future__ import annotations
 
 import dataclasses
 import functools
+import time
 import json
 import sys
 from collections.abc import Callable, Iterator
@@ -24,6 +26,8 @@ from pcaptls.report.cloudtrail import cloudtrail_record
 from pcaptls.report.filters import VERSION_NAMES, ConnectionFilter, is_below, parse_network, parse_server
 from pcaptls.report.rows import connection_row
 from pcaptls.report.show import render_connections
+from pcaptls.batch import Settings, run_batch
+from pcaptls.report.escape import terminal as escape_terminal
 from pcaptls.report.verdict import REPORT_FIELDS, Aggregator
 from pcaptls.report.verdict import summary as verdict_summary
 from pcaptls.results import Connection, Report, client_max_version
@@ -251,6 +255,59 @@ def names(captures, fmt, options, enrichment) -> None:
         tables.append(("(snapshots)", enrichment.snapshots))
     render.write_names(tables, fmt, sys.stdout)
     _exit(failed)
+
+
+class _ProgressBar:
+    """files and bytes done, rate and ETA on one stderr line; only on a terminal."""
+
+    def __init__(self) -> None:
+        self.start = time.monotonic()
+
+    def __call__(self, line: dict, done: int, total: int, done_bytes: int, total_bytes: int) -> None:
+        elapsed = max(time.monotonic() - self.start, 1e-6)
+        rate = done_bytes / elapsed
+        eta = (total_bytes - done_bytes) / rate if rate else 0
+        click.echo(f"\r{done}/{total} files, {done_bytes / 1e6:,.1f}/{total_bytes / 1e6:,.1f} MB, "
+                   f"{rate / 1e6:,.1f} MB/s, ETA {eta:,.0f} s   ", err=True, nl=False)
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True)
+@click.option("--out", "out", required=True, type=click.Path(file_okay=False),
+              help="Output folder: connections.jsonl, files.jsonl, report.json, report.txt. Rerun to resume.")
+@click.option("--jobs", "-j", type=click.IntRange(1), default=None, help="Worker processes (default: all cores).")
+@click.option("--join-rotated", is_flag=True, help="Read the files of one rotation (tcpdump -C/-G) as one stream.")
+@click.option("--dask", "dask", envvar="DASK_SCHEDULER_ADDRESS", metavar="ADDRESS",
+              help="Run on a Dask cluster (tcp://host:8786; default $DASK_SCHEDULER_ADDRESS).")
+@enrichment_options
+def batch(paths, out, jobs, join_rotated, dask, options, enrichment) -> None:
+    """Inspect every capture under PATHS (files, folders, globs, tar/zip archives) into --out.
+
+    Example:
+
+    \b
+        pcaptls batch /var/captures/ --out results/ --join-rotated
+        pcaptls batch 'archive/*.tar.gz' --out results/ --dask tcp://scheduler:8786
+    """
+    ctx = click.get_current_context()
+    settings = Settings(options=options, snapshots=tuple(ctx.params.get("snapshots", ())),
+                        ip_ranges=ctx.params.get("ip_ranges"))
+    try:
+        result = run_batch(list(paths), out, jobs=jobs, join_rotated=join_rotated, settings=settings, dask=dask,
+                           progress=_ProgressBar() if sys.stderr.isatty() else None)
+    except RuntimeError as exc:
+        raise click.ClickException(str(exc)) from exc
+    if sys.stderr.isatty():
+        click.echo("", err=True)
+    counts = {status: sum(1 for f in result.files if f["status"] == status) for status in ("ok", "failed", "skipped")}
+    click.echo(f"{len(result.files)} inputs: {counts['ok']} ok, {counts['failed']} failed, {counts['skipped']} "
+               f"not captures" + (f", {result.skipped_done} already done" if result.skipped_done else ""), err=True)
+    for line in result.failed:
+        error = line["error"] or ""
+        click.echo(f"failed: {escape_terminal(error if error.startswith(line['path']) else line['path'] + ': ' + error)}",
+                   err=True)
+    click.echo(verdict_summary(result.report))
+    sys.exit(EXIT_LEGACY if result.failed else 0)
 
 
 @cli.command("refresh-catalog")

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import BinaryIO
 
+from pcaptls.capture.chain import open_chain
 from pcaptls.capture.decap import decode_frame
 from pcaptls.capture.files import open_capture
 from pcaptls.dnsflow import DnsTcpSession
@@ -51,11 +52,17 @@ class Inspection:
         self.resolver = Resolver(capture_dns=self.names, snapshots=enrichment.snapshots,
                                  ip_ranges=enrichment.ip_ranges,
                                  catalog=enrichment.catalog if enrichment.catalog is not None else _shipped_catalog())
-        self.name = name if name is not None else (source if isinstance(source, str) else str(getattr(source, "name", "-")))
+        if name is None:
+            first = source[0] if isinstance(source, (list, tuple)) and source else source
+            name = first if isinstance(first, str) else str(getattr(first, "name", "-"))
+        self.name = name
         self.counters: dict[str, int] = {}
         self.flow_errors: list[FlowError] = []
         self.error: CaptureError | None = None
-        self._reader = open_capture(source, name=self.name)   # raises CaptureError: nothing could be read
+        if isinstance(source, (list, tuple)):                  # the files of one rotation, read as one
+            self._reader = open_chain(source, name=self.name)
+        else:
+            self._reader = open_capture(source, name=self.name)   # raises CaptureError: nothing could be read
         self.format = self._reader.format
         self.compression = self._reader.compression
 

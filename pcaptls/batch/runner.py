@@ -1,0 +1,113 @@
+"""Run many captures. Owns: scheduling inputs on local processes or a Dask cluster, resuming from an
+output folder, collecting failures without stopping, and progress. Imports: batch.inputs, batch.worker,
+batch.outdir, report.verdict.
+
+The parent process does all the writing; workers only read captures and return results, exactly the
+same whether they run here or on Dask workers that see the same paths.
+"""
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from typing import Any
+
+from pcaptls.batch.inputs import Input, discover
+from pcaptls.batch.outdir import OutDir
+from pcaptls.batch.worker import FAILED, Settings, process_input
+from pcaptls.report.verdict import Aggregator
+
+DASK_ADVICE = "Dask is an optional extra: pip install 'pcaptls[dask]'"
+
+
+@dataclass(slots=True)
+class BatchResult:
+    files: list[dict[str, Any]] = field(default_factory=list)        # files.jsonl lines, input order
+    connections: list[dict[str, Any]] = field(default_factory=list)  # only without an output folder
+    report: list[dict[str, Any]] = field(default_factory=list)       # the aggregated verdict rows
+    skipped_done: int = 0                                            # inputs already done (resume)
+
+    @property
+    def failed(self) -> list[dict[str, Any]]:
+        return [f for f in self.files if f["status"] == FAILED]
+
+
+Progress = Callable[[dict[str, Any], int, int, int, int], None]   # line, files done, files, bytes done, bytes
+
+
+def _local(todo: list[Input], settings: Settings, jobs: int) -> Iterator[tuple[dict, list[dict]]]:
+    if jobs <= 1 or len(todo) <= 1:
+        for item in todo:
+            yield process_input(item, settings)
+        return
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        futures = [pool.submit(process_input, item, settings) for item in todo]
+        for fut in as_completed(futures):
+            yield fut.result()
+
+
+def _dask(todo: list[Input], settings: Settings, address: str) -> Iterator[tuple[dict, list[dict]]]:
+    try:
+        from distributed import Client, as_completed as dask_completed
+    except ImportError as err:
+        raise RuntimeError(DASK_ADVICE) from err
+    with Client(address) as client:
+        futures = client.map(process_input, todo, settings=settings, pure=False)
+        for fut in dask_completed(futures):
+            yield fut.result()
+
+
+def run_batch(paths: list[str], out: str | os.PathLike | None = None, *, jobs: int | None = None,
+              join_rotated: bool = False, settings: Settings | None = None, dask: str | None = None,
+              progress: Progress | None = None) -> BatchResult:
+    """Inspect every capture under ``paths`` (files, folders, globs, tar/zip archives).
+
+    With ``out`` the results go to that folder (connections.jsonl, files.jsonl, report.json, report.txt)
+    and a rerun resumes; without it they are returned in memory. A bad input never stops the batch.
+    ``dask`` is a scheduler address ("tcp://host:8786"); workers must see the same paths.
+    """
+    settings = settings or Settings()
+    inputs, problems = discover(list(paths), join_rotated=join_rotated)
+    order = [i.key for i in inputs] + [p for p, _ in problems]
+    outdir = OutDir(out) if out is not None else None
+    result = BatchResult()
+    todo = inputs
+    if outdir is not None:
+        todo = [i for i in inputs if not outdir.is_done(i.key, i.size, i.mtime_ns)]
+        result.skipped_done = len(inputs) - len(todo)
+        outdir.forget({i.key for i in todo if i.key in outdir.done})
+    lines: list[dict[str, Any]] = []
+    aggregate = Aggregator()
+
+    def take(line: dict[str, Any], rows: list[dict[str, Any]]) -> None:
+        if outdir is not None:
+            outdir.record(line, rows)
+        else:
+            result.connections.extend(rows)
+            for row in rows:
+                aggregate.add(row)
+        lines.append(line)
+
+    for path, why in problems:
+        if outdir is None or path not in outdir.done:
+            take({"path": path, "status": FAILED, "error": why, "connections": 0, "counts": {}, "seconds": 0.0,
+                  "size": 0, "sha256": None, "mtime_ns": 0}, [])
+    total_bytes = sum(i.size for i in todo)
+    done_bytes = 0
+    sizes = {i.key: i.size for i in todo}
+    results = _dask(todo, settings, dask) if dask else _local(todo, settings, jobs or os.cpu_count() or 1)
+    for n, (line, rows) in enumerate(results, 1):
+        take(line, rows)
+        done_bytes += sizes.get(line["path"], 0)
+        if progress is not None:
+            progress(line, n, len(todo), done_bytes, total_bytes)
+    rank = {key: i for i, key in enumerate(order)}
+    if outdir is not None:
+        result.report = outdir.finish(order)
+        result.files = sorted(outdir.done.values(), key=lambda l: rank.get(l["path"], len(rank)))
+    else:
+        result.files = sorted(lines, key=lambda l: rank.get(l["path"], len(rank)))
+        result.connections.sort(key=lambda c: (rank.get(c["input"], len(rank)), c["ts"], c["conn"]))
+        result.report = aggregate.rows()
+    return result

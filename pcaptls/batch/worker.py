@@ -1,0 +1,141 @@
+"""One batch input, start to end. Owns: opening a file, an archive member or a rotated set, hashing what
+was read, inspecting it, and turning every outcome (ok, damaged, not a capture, internal error) into a
+files.jsonl line plus connection rows. Imports: pipeline, report.rows, report.render, enrich.sources,
+errors, batch.inputs.
+
+Runs in worker processes (local or Dask), so everything it takes and returns pickles, and what a worker
+loads (the name sources) is cached per process.
+"""
+from __future__ import annotations
+
+import hashlib
+import io
+import tarfile
+import time
+import zipfile
+from dataclasses import dataclass, field
+from typing import Any
+
+from pcaptls.batch.inputs import Input
+from pcaptls.enrich.identity import Enrichment
+from pcaptls.enrich.sources import build_enrichment
+from pcaptls.errors import CaptureError, PcapTlsError
+from pcaptls.pipeline import InspectOptions, iter_connections
+from pcaptls.report.render import sorted_rows
+
+OK, FAILED, SKIPPED = "ok", "failed", "skipped"
+NOT_A_CAPTURE = ("not a pcap or pcapng file", "empty file")
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    options: InspectOptions = field(default_factory=InspectOptions)
+    snapshots: tuple[str, ...] = ()
+    ip_ranges: str | None = None
+
+
+_ENRICHMENT: dict[tuple, Enrichment] = {}
+
+
+def _enrichment(settings: Settings) -> Enrichment:
+    key = (settings.snapshots, settings.ip_ranges)
+    if key not in _ENRICHMENT:
+        _ENRICHMENT[key] = build_enrichment(settings.snapshots, settings.ip_ranges)[0]
+    return _ENRICHMENT[key]
+
+
+class _Hashing(io.RawIOBase):
+    """Hashes and counts what the capture reader pulls through it."""
+
+    def __init__(self, raw: Any) -> None:
+        self.raw = raw
+        self.sha = hashlib.sha256()
+        self.size = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buf: Any) -> int:
+        data = self.raw.read(len(buf))
+        n = len(data)
+        buf[:n] = data
+        self.sha.update(data)
+        self.size += n
+        return n
+
+    def drain(self) -> None:
+        while self.raw is not None and self.readinto(bytearray(1 << 20)):
+            pass
+
+
+def _open(item: Input) -> tuple[Any, list[Any]]:
+    """A binary stream of the input and what to close afterwards."""
+    if item.archive == "zip":
+        zf = zipfile.ZipFile(item.path)
+        return zf.open(item.member), [zf]
+    if item.archive == "tar":
+        tf = tarfile.open(item.path, "r:*")
+        member = tf.extractfile(item.member)
+        if member is None:
+            raise OSError(f"{item.member} is not a regular file")
+        return member, [tf]
+    raw = open(item.path, "rb")
+    return raw, [raw]
+
+
+def _sha256_of(paths: tuple[str, ...]) -> tuple[str, int]:
+    sha, size = hashlib.sha256(), 0
+    for path in paths:
+        with open(path, "rb") as f:
+            while chunk := f.read(1 << 20):
+                sha.update(chunk)
+                size += len(chunk)
+    return sha.hexdigest(), size
+
+
+def process_input(item: Input, settings: Settings) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """The files.jsonl line and the connection rows of one input. Never raises."""
+    start = time.perf_counter()
+    line: dict[str, Any] = {"path": item.key, "status": OK, "error": None, "connections": 0, "counts": {},
+                            "seconds": 0.0, "size": item.size, "sha256": None, "mtime_ns": item.mtime_ns}
+    if item.rotation:
+        line["rotation"] = list(item.rotation)
+    rows: list[dict[str, Any]] = []
+    closers: list[Any] = []
+    hashing = None
+    try:
+        if item.rotation:
+            source: Any = list(item.rotation)
+        else:
+            stream, closers = _open(item)
+            hashing = _Hashing(stream)
+            source = io.BufferedReader(hashing, 1 << 20)
+        insp = iter_connections(source, settings.options, name=item.key, enrichment=_enrichment(settings))
+        conns = list(insp)
+        rows = sorted_rows(conns)
+        line["counts"] = dict(sorted(insp.counters.items()))
+        line["connections"] = len(rows)
+        if insp.error is not None:
+            line["status"], line["error"] = FAILED, str(insp.error)
+    except CaptureError as exc:
+        not_capture = any(exc.detail.startswith(p) for p in NOT_A_CAPTURE)
+        line["status"], line["error"] = (SKIPPED if not_capture else FAILED), str(exc)
+    except (OSError, tarfile.TarError, zipfile.BadZipFile, EOFError, PcapTlsError) as exc:
+        line["status"], line["error"] = FAILED, f"cannot read: {exc}"
+    except Exception as exc:          # noqa: BLE001  a bug must not stop the batch; it is reported as one
+        line["status"], line["error"] = FAILED, f"internal error (a pcaptls bug): {type(exc).__name__}: {exc}"
+    try:
+        if hashing is not None:
+            hashing.drain()
+            line["sha256"] = hashing.sha.hexdigest()
+        elif item.rotation:
+            line["sha256"] = _sha256_of(item.rotation)[0]
+    except (OSError, tarfile.TarError, zipfile.BadZipFile, EOFError) as exc:
+        line["status"], line["error"] = FAILED, line["error"] or f"cannot read: {exc}"
+    finally:
+        for closer in closers:
+            closer.close()
+    line["seconds"] = round(time.perf_counter() - start, 3)
+    for row in rows:
+        row["input"] = item.key
+    return line, rows
