@@ -148,18 +148,21 @@ def inspect(captures, fmt, output, quiet, fail_on, selection, options, enrichmen
         tcpdump -i any -w - port 443 | pcaptls inspect - --format jsonl
     """
     failed: list[str] = []
-    chosen: list[Connection] = []
+    chosen: list[Connection] = []           # only when the format sorts; streaming keeps memory flat
+    legacy = False
     streaming = fmt in ("jsonl", "cloudtrail")
     for _path, conns, _report in _inspections(captures, options, enrichment, quiet, failed):
         for conn in filter(selection, conns):
+            legacy = legacy or _is_legacy(conn)
             if streaming:
                 record = cloudtrail_record(conn) if fmt == "cloudtrail" else connection_row(conn)
                 output.write(json.dumps(record, ensure_ascii=False) + "\n")
-            chosen.append(conn)
+            else:
+                chosen.append(conn)
     if not streaming:
         render.WRITERS[fmt](render.sorted_rows(chosen), output)
     output.flush()
-    _exit(failed, fail_on == "legacy" and any(map(_is_legacy, chosen)))
+    _exit(failed, fail_on == "legacy" and legacy)
 
 
 @cli.command()

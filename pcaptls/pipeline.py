@@ -72,6 +72,10 @@ class Inspection:
                           max_pending_bytes=opts.max_pending_bytes)
         counters = self.counters
         lookup = table.map.get
+        self._ignore: dict[bytes, list[int]] = {}
+        self._skipping: dict[int, Flow] = {}
+        self._fast_packets = 0            # counted by the reader for flows that needed no parsing
+        self._reader.ignore = self._ignore
         packets = tcp_packets = 0
         next_sweep = _SWEEP_EVERY
         sweep_ns = max(table.idle_timeout_ns // 4, 1)   # idle flows are found within 1.25 x the timeout
@@ -112,6 +116,8 @@ class Inspection:
                     session = flow.session
                     if session is not None and not session.done:
                         self._segment(flow, d, session, seq, ack, flags, payload, missing, ts_ns)
+                        if session.done and not flags & (FIN | RST):
+                            self._skip(flow)
                     elif payload:
                         flow.payload_bytes[d] += len(payload)
                     if flags & (FIN | RST) and not flow.closed:
@@ -128,6 +134,8 @@ class Inspection:
             counters["tcp_packets"] = tcp_packets
         for flow in sorted(table.flows.values(), key=lambda f: f.index):
             yield from self._finish(table, flow, remove=True)
+        counters["packets"] += self._fast_packets
+        counters["tcp_packets"] += self._fast_packets
         counters["flows"] = table.created
         counters["flows_evicted"] = table.evicted
         counters["flow_errors"] = len(self.flow_errors)
@@ -192,7 +200,36 @@ class Inspection:
             if data:
                 session.data(d, data, ts_ns)
 
+    def _skip(self, flow: Flow) -> None:
+        """The flow needs no more parsing: let the capture reader count its bulk packets itself."""
+        src, sport, dst, dport = flow.key
+        if len(src) not in (4, 16):
+            return
+        ports = (sport.to_bytes(2, "big"), dport.to_bytes(2, "big"))
+        keys = (src + dst + ports[0] + ports[1], dst + src + ports[1] + ports[0])
+        if keys[0] in self._ignore or keys[1] in self._ignore:
+            return
+        entries = ([0, 0, 0], [0, 0, 0])
+        self._ignore[keys[0]], self._ignore[keys[1]] = entries
+        flow.skip = (keys, entries)
+        self._skipping[flow.index] = flow
+
+    def _unskip(self, flow: Flow) -> None:
+        """Fold what the reader counted for ``flow`` back into it and stop skipping its packets."""
+        keys, entries = flow.skip
+        flow.skip = None
+        self._skipping.pop(flow.index, None)
+        for d in (0, 1):
+            self._ignore.pop(keys[d], None)
+            packets, last_ts, payload = entries[d]
+            self._fast_packets += packets
+            flow.packets[d] += packets
+            flow.payload_bytes[d] += payload
+            flow.last_ts_ns = max(flow.last_ts_ns, last_ts)
+
     def _finish(self, table: FlowTable, flow: Flow, *, remove: bool) -> Iterator[Connection]:
+        if flow.skip is not None:
+            self._unskip(flow)
         if remove:
             table.remove(flow)
         if flow.closed:
@@ -234,6 +271,9 @@ class Inspection:
 
     def _sweep(self, table: FlowTable, now_ns: int) -> Iterator[Connection]:
         """Finish flows idle for longer than the timeout (closed ones are simply dropped)."""
+        for flow in self._skipping.values():         # packets the reader counted are activity too
+            entries = flow.skip[1]
+            flow.last_ts_ns = max(flow.last_ts_ns, entries[0][1], entries[1][1])
         for flow in table.idle(now_ns):
             if not flow.closed:
                 table.evicted += 1
@@ -241,6 +281,9 @@ class Inspection:
 
     def _evict_oldest(self, table: FlowTable) -> Iterator[Connection]:
         """Over max_flows: finish the least recently active tenth (sorting once per tenth keeps it cheap)."""
+        for flow in self._skipping.values():
+            entries = flow.skip[1]
+            flow.last_ts_ns = max(flow.last_ts_ns, entries[0][1], entries[1][1])
         for flow in table.oldest(len(table) - table.max_flows + max(table.max_flows // 10, 1)):
             if not flow.closed:
                 table.evicted += 1

@@ -201,6 +201,10 @@ class CaptureReader:
         self._read = read
         self._opened = opened
         self._iter: Iterator[tuple[int, int, bytes, int]] | None = None
+        # Frames the consumer no longer needs (see ``ignore``): Ethernet + IPv4/IPv6 + TCP without
+        # SYN/FIN/RST whose raw address+port bytes are a key here are counted into the entry
+        # ([packets, last ts_ns, TCP payload bytes]) instead of being yielded.
+        self.ignore: dict[bytes, list[int]] | None = None
 
     def __enter__(self) -> CaptureReader:
         return self
@@ -251,6 +255,7 @@ class CaptureReader:
         network = struct.unpack_from(order + "I", buf, 20)[0]
         linktype = network & 0x03FFFFFF      # upper bits: FCS length and flags (pcap spec / libpcap LT_LINKTYPE)
         unpack = struct.Struct(order + "IIII").unpack_from
+        ignore = self.ignore if linktype == 1 else None
         mult = 1 if nano else 1000
         ns = _NS
         maxcap = MAX_CAPLEN
@@ -267,6 +272,25 @@ class CaptureReader:
                 nxt = p + caplen
                 if nxt > end:
                     break
+                if ignore is not None and caplen >= 54 and buf[p + 12] == 8 and buf[p + 13] == 0 \
+                        and buf[p + 14] == 0x45 and buf[p + 23] == 6 and not buf[p + 47] & 7 \
+                        and not (buf[p + 20] & 0x3F or buf[p + 21]):
+                    entry = ignore.get(buf[p + 26:p + 38])           # IPv4 src, dst, ports: a finished flow
+                    if entry is not None:
+                        entry[0] += 1
+                        entry[1] = sec * ns + frac * mult
+                        entry[2] += ((buf[p + 16] << 8) | buf[p + 17]) - 20 - ((buf[p + 46] >> 4) << 2)
+                        pos = nxt
+                        continue
+                elif ignore is not None and caplen >= 74 and buf[p + 12] == 0x86 and buf[p + 13] == 0xDD \
+                        and buf[p + 20] == 6 and not buf[p + 67] & 7:
+                    entry = ignore.get(buf[p + 22:p + 58])           # IPv6 src, dst, ports
+                    if entry is not None:
+                        entry[0] += 1
+                        entry[1] = sec * ns + frac * mult
+                        entry[2] += ((buf[p + 18] << 8) | buf[p + 19]) - ((buf[p + 66] >> 4) << 2)
+                        pos = nxt
+                        continue
                 yield sec * ns + frac * mult, linktype, buf[p:nxt], orig_len
                 pos = nxt
             more = self._more(buf, pos, base)

@@ -17,7 +17,7 @@ class Flow:
     """One TCP connection. Direction 0 is the sender of the first packet seen."""
 
     __slots__ = ("index", "key", "first_ts_ns", "last_ts_ns", "streams", "isn", "fin", "rst",
-                 "packets", "payload_bytes", "session", "closed", "syn_from", "acked")
+                 "packets", "payload_bytes", "session", "closed", "syn_from", "acked", "skip")
 
     def __init__(self, index: int, key: tuple, ts_ns: int, max_pending_bytes: int) -> None:
         self.index = index
@@ -35,6 +35,7 @@ class Flow:
         self.closed = False                  # finished and reported; kept as a tombstone for late packets
         self.syn_from: int | None = None     # direction that sent a SYN without ACK
         self.acked: list[int | None] = [None, None]   # last ACK number sent by each direction
+        self.skip: tuple | None = None       # (key, entry) per direction while its bulk is counted, not parsed
 
     def is_new_connection(self, d: int, seq: int, flags: int) -> bool:
         """Does a SYN (no ACK) from direction ``d`` with ``seq`` start a new connection on this 4-tuple?"""
