@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import itertools
+import struct
 
 import pytest
 
@@ -12,7 +13,7 @@ from pcaptls.pipeline import InspectOptions
 
 def _interleaved(n: int, gap_ns: int = 0) -> bytes:
     """``n`` TLS 1.2 connections open at the same time (packets round-robin), optionally a pause of
-    ``gap_ns`` after the handshakes (in the middle of the bulk data)."""
+    ``gap_ns`` after the first third of the packets (ClientHellos sent, ServerHellos not yet)."""
     convs = [tls12(Tcp(("10.9.0.1", 20000 + i), ("10.9.0.2", 443), (1000 * i + 1, 7000 * i + 3)),
                    f"many{i}", f"c{i}.example.com") for i in range(n)]
     frames, ts = [], T0_NS
@@ -22,7 +23,7 @@ def _interleaved(n: int, gap_ns: int = 0) -> bytes:
                 frames.append((ts, bytes(pkt)))
                 ts += STEP_NS
     if gap_ns:
-        half = len(frames) * 2 // 3
+        half = len(frames) // 3
         frames = frames[:half] + [(t + gap_ns, f) for t, f in frames[half:]]
     return pcap_file(frames, 1)
 
@@ -50,12 +51,57 @@ def test_flow_table_is_bounded_and_eviction_counted(many) -> None:
 
 def test_idle_flows_are_finished_and_reported(tmp_path) -> None:
     path = tmp_path / "idle.pcap"
-    path.write_bytes(_interleaved(3, gap_ns=3600 * 10**9))      # an hour of silence after the handshakes
+    path.write_bytes(_interleaved(3, gap_ns=3600 * 10**9))      # an hour of silence mid-handshake
     report = pcaptls.inspect_file(str(path), InspectOptions(idle_timeout_s=60))
     assert report.counters["flows_evicted"] == 3        # finished at the timeout, not at the end
-    assert len(report.connections) == 3                 # and reported once each
-    assert all(c.outcome == "established" for c in report.connections)
-    assert report.counters["flows"] == 6                # the data after the pause came as new, mid-stream flows
+    first = [c for c in report.connections if c.client_hello is not None]
+    assert len(first) == 3 and all(c.server_hello is None and c.outcome == "incomplete" for c in first)
+    # what came after the pause is a new, mid-stream flow each: its ServerHello is still reported
+    rest = [c for c in report.connections if c.client_hello is None]
+    assert len(rest) == 3 and all(c.server_hello is not None for c in rest)
+    assert report.counters["flows"] == 6
+
+
+def _as_raw_ip(pcap: bytes) -> bytes:
+    """The same capture with the Ethernet headers cut off (link type 101): no fast path applies."""
+    out = bytearray(pcap[:20] + struct.pack("<I", 101))
+    pos = 24
+    while pos < len(pcap):
+        sec, frac, caplen, orig = struct.unpack_from("<IIII", pcap, pos)
+        out += struct.pack("<IIII", sec, frac, caplen - 14, orig - 14) + pcap[pos + 16 + 14:pos + 16 + caplen]
+        pos += 16 + caplen
+    return bytes(out)
+
+
+def test_fast_path_counts_exactly_what_the_full_path_counts(tmp_path) -> None:
+    """Bulk packets of finished handshakes are counted by the reader's fast path (Ethernet only); per
+    connection the packets, payload bytes and times equal what the full decoding path finds."""
+    eth, raw = tmp_path / "eth.pcap", tmp_path / "raw.pcap"
+    eth.write_bytes(_interleaved(12))
+    raw.write_bytes(_as_raw_ip(eth.read_bytes()))
+    fast, full = pcaptls.inspect_file(str(eth)), pcaptls.inspect_file(str(raw))
+    facts = lambda r: [(c.packets, c.client_payload_bytes, c.server_payload_bytes, c.last_ts_ns, c.outcome)
+                       for c in r.connections]
+    assert facts(fast) == facts(full)
+    assert fast.counters["tcp_packets"] == full.counters["tcp_packets"]
+
+
+def test_a_finished_handshake_keeps_its_flow_through_a_pause(tmp_path) -> None:
+    """After the handshakes, a pause longer than the idle timeout does not split the connections."""
+    path = tmp_path / "pause.pcap"
+    data = _interleaved(3, gap_ns=0)
+    frames = []
+    pos = 24
+    while pos < len(data):
+        caplen = struct.unpack_from("<I", data, pos + 8)[0]
+        frames.append(bytearray(data[pos:pos + 16 + caplen]))
+        pos += 16 + caplen
+    for frame in frames[len(frames) * 2 // 3:]:          # an hour later: bulk data and teardown
+        struct.pack_into("<I", frame, 0, struct.unpack_from("<I", frame, 0)[0] + 3600)
+    path.write_bytes(data[:24] + b"".join(frames))
+    report = pcaptls.inspect_file(str(path), InspectOptions(idle_timeout_s=60))
+    assert report.counters["flows"] == 3 and report.counters["flows_evicted"] == 0
+    assert len(report.connections) == 3 and all(c.outcome == "established" for c in report.connections)
 
 
 def test_done_flows_stop_buffering(many) -> None:
