@@ -78,15 +78,12 @@ def run_batch(paths: list[str], out: str | os.PathLike | None = None, *, jobs: i
         result.skipped_done = len(inputs) - len(todo)
         outdir.forget({i.key for i in todo if i.key in outdir.done})
     lines: list[dict[str, Any]] = []
-    aggregate = Aggregator()
 
     def take(line: dict[str, Any], rows: list[dict[str, Any]]) -> None:
         if outdir is not None:
             outdir.record(line, rows)
         else:
             result.connections.extend(rows)
-            for row in rows:
-                aggregate.add(row)
         lines.append(line)
 
     for path, why in problems:
@@ -109,5 +106,8 @@ def run_batch(paths: list[str], out: str | os.PathLike | None = None, *, jobs: i
     else:
         result.files = sorted(lines, key=lambda l: rank.get(l["path"], len(rank)))
         result.connections.sort(key=lambda c: (rank.get(c["input"], len(rank)), c["ts"], c["conn"]))
+        aggregate = Aggregator()      # in input order, as OutDir.finish does: rows keep the first name_source/aws
+        for row in result.connections:
+            aggregate.add(row)
         result.report = aggregate.rows()
     return result

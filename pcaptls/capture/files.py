@@ -184,6 +184,13 @@ def _try_mmap(f: typing.Any, head: bytes) -> mmap.mmap | None:
         return None
 
 
+# Ethernet + IPv4 (no options) + TCP: ethertype, version/IHL, total length, flags/fragment offset, protocol,
+# src+dst+ports (the ``ignore`` key), TCP data offset, TCP flags. Only what the fast path needs.
+_ETH_IP4 = struct.Struct(">12xHBxH2xHxB2x12s8xBB")
+# Ethernet + IPv6 + TCP: payload length, next header, src+dst+ports, TCP data offset, TCP flags.
+_ETH_IP6 = struct.Struct(">18xHBx36s8xBB")
+
+
 class CaptureReader:
     """Iterate ``(ts_ns, linktype, frame, orig_len)``; a context manager; ``close()`` closes what it opened."""
 
@@ -256,41 +263,52 @@ class CaptureReader:
         linktype = network & 0x03FFFFFF      # upper bits: FCS length and flags (pcap spec / libpcap LT_LINKTYPE)
         unpack = struct.Struct(order + "IIII").unpack_from
         ignore = self.ignore if linktype == 1 else None
+        eth_ip4, eth_ip6 = _ETH_IP4.unpack_from, _ETH_IP6.unpack_from
         mult = 1 if nano else 1000
         ns = _NS
         maxcap = MAX_CAPLEN
         pos = 24
+        # A mapped file's pages count in RSS once touched; hand back what was read every 32 MiB so
+        # memory stays flat whatever the file size (the kernel keeps them in its page cache).
+        mapped = isinstance(buf, mmap.mmap) and hasattr(buf, "madvise")
+        released, release_every = 0, 32 << 20
         while True:
             end = len(buf)
             while True:
                 p = pos + hlen
                 if p > end:
                     break
+                if mapped and pos - released > release_every:
+                    upto = pos - pos % mmap.PAGESIZE
+                    buf.madvise(mmap.MADV_DONTNEED, released, upto - released)
+                    released = upto
                 sec, frac, caplen, orig_len = unpack(buf, pos)
                 if caplen > maxcap:
                     raise self._error(f"impossible captured length {caplen} (max {maxcap})", base + pos)
                 nxt = p + caplen
                 if nxt > end:
                     break
-                if ignore is not None and caplen >= 54 and buf[p + 12] == 8 and buf[p + 13] == 0 \
-                        and buf[p + 14] == 0x45 and buf[p + 23] == 6 and not buf[p + 47] & 7 \
-                        and not (buf[p + 20] & 0x3F or buf[p + 21]):
-                    entry = ignore.get(buf[p + 26:p + 38])           # IPv4 src, dst, ports: a finished flow
-                    if entry is not None:
-                        entry[0] += 1
-                        entry[1] = sec * ns + frac * mult
-                        entry[2] += ((buf[p + 16] << 8) | buf[p + 17]) - 20 - ((buf[p + 46] >> 4) << 2)
-                        pos = nxt
-                        continue
-                elif ignore is not None and caplen >= 74 and buf[p + 12] == 0x86 and buf[p + 13] == 0xDD \
-                        and buf[p + 20] == 6 and not buf[p + 67] & 7:
-                    entry = ignore.get(buf[p + 22:p + 58])           # IPv6 src, dst, ports
-                    if entry is not None:
-                        entry[0] += 1
-                        entry[1] = sec * ns + frac * mult
-                        entry[2] += ((buf[p + 18] << 8) | buf[p + 19]) - ((buf[p + 66] >> 4) << 2)
-                        pos = nxt
-                        continue
+                if ignore is not None and caplen >= 54:
+                    ethertype, vihl, total, frag, proto, key, doff, flags = eth_ip4(buf, p)
+                    if ethertype == 0x0800:
+                        if vihl == 0x45 and proto == 6 and not flags & 7 and not frag & 0x3FFF:
+                            entry = ignore.get(key)                  # IPv4 src, dst, ports: a finished flow
+                            if entry is not None:
+                                entry[0] += 1
+                                entry[1] = sec * ns + frac * mult
+                                entry[2] += total - 20 - ((doff >> 4) << 2)
+                                pos = nxt
+                                continue
+                    elif ethertype == 0x86DD and caplen >= 74:
+                        plen, nexthdr, key, doff, flags = eth_ip6(buf, p)
+                        if nexthdr == 6 and not flags & 7:
+                            entry = ignore.get(key)                  # IPv6 src, dst, ports
+                            if entry is not None:
+                                entry[0] += 1
+                                entry[1] = sec * ns + frac * mult
+                                entry[2] += plen - ((doff >> 4) << 2)
+                                pos = nxt
+                                continue
                 yield sec * ns + frac * mult, linktype, buf[p:nxt], orig_len
                 pos = nxt
             more = self._more(buf, pos, base)

@@ -204,16 +204,23 @@ class HandshakeReader:
     def next_event(self) -> Event | Sentinel:
         if self._error is not None:
             raise self._error
-        while not self._queue:
-            if self._state is State.CLOSED:
-                return EOF
-            record = self._guard(self._records.next_record)
-            if record is NEED_DATA:
-                return NEED_DATA
-            if record is EOF:
-                self._guard(self._transition, Input.END, self._msg_offset)
-            else:
-                self._guard(self._on_record, record)
+        queue = self._queue
+        if queue:
+            return queue.pop()
+        try:
+            while not self._queue:
+                if self._state is State.CLOSED:
+                    return EOF
+                record = self._records.next_record()
+                if record is NEED_DATA:
+                    return NEED_DATA
+                if record is EOF:
+                    self._transition(Input.END, self._msg_offset)
+                else:
+                    self._on_record(record)
+        except (MalformedInput, ResourceLimitExceeded) as exc:
+            self._error = exc           # every later call raises it again
+            raise
         return self._queue.pop()
 
     # ---- internals -------------------------------------------------------------------------------

@@ -8,12 +8,19 @@ stream it happened. Values come out as ``int`` or ``bytes``; a ``memoryview`` ne
 """
 from __future__ import annotations
 
+import functools
+import struct
 from collections.abc import Callable
 
 from pcaptls.errors import MalformedHandshake, MalformedInput
 
 #: How a reader builds its error: ``error(what, offset, detail)``; an exception class or a partial of one.
 ErrorFactory = Callable[[str, int, str], MalformedInput]
+
+
+@functools.lru_cache(maxsize=512)
+def _unpack_u16(count: int) -> struct.Struct:
+    return struct.Struct(f">{count}H")
 
 
 class Reader:
@@ -63,6 +70,10 @@ class Reader:
 
     def uint(self, n: int, what: str) -> int:
         """A big-endian unsigned integer of ``n`` bytes."""
+        pos, buf = self._pos, self._buf
+        if 0 < n and pos + n <= len(buf):          # the common case, inlined (this is the hottest call)
+            self._pos = pos + n
+            return buf[pos] if n == 1 else int.from_bytes(buf[pos:pos + n], "big")
         return int.from_bytes(self._take(n, what), "big")
 
     def raw(self, n: int, what: str) -> bytes:
@@ -79,8 +90,16 @@ class Reader:
 
     def sub(self, n: int, what: str) -> Reader:
         """The next ``n`` bytes as a reader of their own (same error type, absolute offsets)."""
-        start = self.offset
-        return Reader(self._take(n, what), base=start, error=self._error)
+        pos = self._pos
+        if n < 0 or pos + n > len(self._buf):
+            self._take(n, what)                    # raises with the offset and detail
+        sub = Reader.__new__(Reader)               # the common case without re-wrapping the view
+        sub._buf = self._buf[pos:pos + n]
+        sub._pos = 0
+        sub._base = self._base + pos
+        sub._error = self._error
+        self._pos = pos + n
+        return sub
 
     def lookahead(self) -> Reader:
         """A reader over the unread bytes that leaves this one where it is (to choose between layouts)."""
@@ -100,6 +119,8 @@ class Reader:
         view = self._take(length, what)
         if item_size == 1:
             return tuple(view)
+        if item_size == 2:
+            return _unpack_u16(length // 2).unpack(view)
         return tuple(int.from_bytes(view[i:i + item_size], "big") for i in range(0, length, item_size))
 
     def expect_end(self, what: str) -> None:

@@ -115,9 +115,22 @@ class RecordSplitter:
             raise
 
     def _next(self) -> Record | SSLv2Record | Sentinel:
-        avail = len(self._buf) - self._start
+        buf, start = self._buf, self._start
+        avail = len(buf) - start
         if avail == 0:
             return EOF if self._eof else NEED_DATA
+        if not self._sslv2 and avail >= _TLS_HEADER_LEN:     # the common case, without the general framing
+            content_type, version = buf[start], buf[start + 1] << 8 | buf[start + 2]
+            length = buf[start + 3] << 8 | buf[start + 4]
+            end = start + _TLS_HEADER_LEN + length
+            if content_type in _TLS_CONTENT_TYPES and version >> 8 == _TLS_MAJOR and length <= self._max \
+                    and end <= len(buf):
+                offset = self._offset
+                with memoryview(buf) as view:
+                    fragment = bytes(view[start + _TLS_HEADER_LEN:end])
+                self._advance(end - start)
+                self._first = False
+                return Record(content_type, version, fragment, offset)
         frame = self._frame(avail)
         if frame is None or avail < frame[0] + frame[1]:
             if self._eof:
@@ -179,6 +192,10 @@ class RecordSplitter:
 
     def _take(self, n: int) -> bytes:
         out = self._peek(n)
+        self._advance(n)
+        return out
+
+    def _advance(self, n: int) -> None:
         self._start += n
         self._offset += n
         if self._start == len(self._buf):
@@ -187,7 +204,6 @@ class RecordSplitter:
         elif self._start >= _COMPACT_AT and self._start * 2 >= len(self._buf):
             del self._buf[:self._start]
             self._start = 0
-        return out
 
 
 def _is_tls_header(peek: bytes) -> bool:
