@@ -75,9 +75,11 @@ class Inspection:
         self._ignore: dict[bytes, list[int]] = {}
         self._skipping: dict[int, Flow] = {}
         self._fast_packets = 0            # counted by the reader for flows that needed no parsing
+        self.pending_peak = 0             # most out-of-order bytes one direction held at once
         self._reader.ignore = self._ignore
         packets = tcp_packets = 0
         next_sweep = _SWEEP_EVERY
+        peak_flows = 0
         sweep_ns = max(table.idle_timeout_ns // 4, 1)   # idle flows are found within 1.25 x the timeout
         next_sweep_ns = 0
         ts_ns = 0
@@ -106,6 +108,8 @@ class Inspection:
                         flow, d = self._new_flow(table, (src, sport, dst, dport), ts_ns), 0
                         if len(table.flows) > table.max_flows:
                             yield from self._evict_oldest(table)
+                        if len(table.flows) > peak_flows:
+                            peak_flows = len(table.flows)
                     else:
                         flow, d = hit
                         if flags & SYN and not flags & ACK and flow.is_new_connection(d, seq, flags):
@@ -137,6 +141,8 @@ class Inspection:
         counters["packets"] += self._fast_packets
         counters["tcp_packets"] += self._fast_packets
         counters["flows"] = table.created
+        counters["flows_peak"] = peak_flows
+        counters["tcp_pending_peak_bytes"] = self.pending_peak
         counters["flows_evicted"] = table.evicted
         counters["flow_errors"] = len(self.flow_errors)
         for key, value in self._reader.counters.items():
@@ -172,8 +178,7 @@ class Inspection:
             counters["dns_responses"] = counters.get("dns_responses", 0) + 1
             self.names.add_message(msg, ts_ns)
 
-    @staticmethod
-    def _segment(flow: Flow, d: int, session: TlsSession, seq: int, ack: int, flags: int, payload: bytes,
+    def _segment(self, flow: Flow, d: int, session: TlsSession, seq: int, ack: int, flags: int, payload: bytes,
                  missing: int, ts_ns: int) -> None:
         stream = flow.streams[d]
         if flags & ACK:
@@ -189,6 +194,8 @@ class Inspection:
             if flow.acked[1 - d] == seq and not flags & SYN:
                 stream.resync(seq)          # the peer acknowledged this ISN, not the first SYN-ACK's
             data = stream.add((seq + 1) & 0xFFFFFFFF if flags & SYN else seq, payload)   # SYN data (TFO) follows the SYN
+            if stream.pending_bytes > self.pending_peak:
+                self.pending_peak = stream.pending_bytes
             if data:
                 session.data(d, data, ts_ns)
         if missing:
