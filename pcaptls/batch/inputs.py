@@ -49,13 +49,16 @@ def _archive(path: str) -> str | None:
             return "zip"
         if tarfile.is_tarfile(path):
             return "tar"
+        with open(path, "rb") as f:
+            if f.read(4) == b"PK\x03\x04":
+                return "zip"        # a zip cut short (no central directory): damaged, not "not a capture"
     except OSError:
         return None                 # unreadable: the worker reports it
     return None
 
 
-def _members(path: str, kind: str, stat: os.stat_result) -> list[Input]:
-    out = []
+def _members(path: str, kind: str, stat: os.stat_result, out: list[Input]) -> None:
+    """Appends to ``out`` as it goes, so the members before damage are kept when listing raises."""
     if kind == "zip":
         with zipfile.ZipFile(path) as zf:
             for info in zf.infolist():
@@ -68,7 +71,6 @@ def _members(path: str, kind: str, stat: os.stat_result) -> list[Input]:
                 if info.isfile():
                     out.append(Input(f"{path}!{info.name}", path, info.name, "tar", (), info.size,
                                      stat.st_mtime_ns))
-    return out
 
 
 def rotation_key(path: str) -> tuple[str, str]:
@@ -132,12 +134,13 @@ def discover(args: list[str], *, join_rotated: bool = False) -> tuple[list[Input
                 continue
             kind = _archive(path)
             if kind is not None:
+                members: list[Input] = []
                 try:
-                    inputs += _members(path, kind, stat)
-                    continue
+                    _members(path, kind, stat, members)
                 except (OSError, tarfile.TarError, zipfile.BadZipFile, EOFError) as err:
                     problems.append((path, f"damaged {kind} archive: {err}"))
-                    continue
+                inputs += members       # those before the damage are read all the same
+                continue
             inputs.append(Input(path, path, size=stat.st_size, mtime_ns=stat.st_mtime_ns))
     if join_rotated:
         inputs = _join_rotations(inputs)

@@ -13,6 +13,7 @@ import io
 import tarfile
 import time
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,6 +26,8 @@ from pcaptls.report.render import sorted_rows
 
 OK, FAILED, SKIPPED = "ok", "failed", "skipped"
 NOT_A_CAPTURE = ("not a pcap or pcapng file", "empty file")
+_PIECE = 1 << 16                    # most bytes asked of the archive/file at once (what a read error can cost)
+_SOURCE_ERRORS = (OSError, EOFError, tarfile.TarError, zipfile.BadZipFile, zlib.error)
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,18 +48,28 @@ def _enrichment(settings: Settings) -> Enrichment:
 
 
 class _Hashing(io.RawIOBase):
-    """Hashes and counts what the capture reader pulls through it."""
+    """Hashes and counts what the capture reader pulls through it. A read error of the source (a member cut
+    short, a bad CRC) is kept in ``error`` and ends the stream there, so the capture reader reports a
+    truncation after every frame it got, instead of the error (raised through a BufferedReader) losing
+    them all."""
 
     def __init__(self, raw: Any) -> None:
         self.raw = raw
         self.sha = hashlib.sha256()
         self.size = 0
+        self.error: Exception | None = None
 
     def readable(self) -> bool:
         return True
 
     def readinto(self, buf: Any) -> int:
-        data = self.raw.read(len(buf))
+        if self.error is not None:
+            return 0
+        try:
+            data = self.raw.read(min(len(buf), _PIECE))
+        except _SOURCE_ERRORS as err:
+            self.error = err
+            return 0
         n = len(data)
         buf[:n] = data
         self.sha.update(data)
@@ -75,7 +88,9 @@ def _open(item: Input) -> tuple[Any, list[Any]]:
         return zf.open(item.member), [zf]
     if item.archive == "tar":
         tf = tarfile.open(item.path, "r:*")
-        member = tf.extractfile(item.member)
+        # not extractfile(name): its getmember reads the whole archive and fails on damage after the member
+        info = next((i for i in tf if i.name == item.member), None)
+        member = tf.extractfile(info) if info is not None else None
         if member is None:
             raise OSError(f"{item.member} is not a regular file")
         return member, [tf]
@@ -127,7 +142,10 @@ def process_input(item: Input, settings: Settings) -> tuple[dict[str, Any], list
     try:
         if hashing is not None:
             hashing.drain()
-            line["sha256"] = hashing.sha.hexdigest()
+            if hashing.error is not None:     # the source broke under the reader: no whole content, no hash
+                line["status"], line["error"] = FAILED, f"cannot read: {hashing.error}"
+            else:
+                line["sha256"] = hashing.sha.hexdigest()
         elif item.rotation:
             line["sha256"] = _sha256_of(item.rotation)[0]
     except (OSError, tarfile.TarError, zipfile.BadZipFile, EOFError) as exc:
