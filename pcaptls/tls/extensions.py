@@ -14,12 +14,11 @@ tshark and JA4 report as they are; the value is kept and the report shows it.
 """
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from pcaptls.errors import MalformedExtension
+from pcaptls.errors import MalformedHandshake
 from pcaptls.tls import registry
 from pcaptls.tls.reader import Reader
 
@@ -48,12 +47,8 @@ class ExtensionError:
 
 def parse_extensions(r: Reader) -> tuple[Extension, ...]:
     """The ``Extension extensions<0..2^16-1>`` block at ``r``: framing only, bodies kept raw."""
-    block, out = r.vector(2, "extensions"), []
-    while not block.at_end():
-        offset = block.offset
-        ext_type = block.uint(2, "extension type")
-        out.append(Extension(ext_type, block.vector(2, f"extension {ext_type:#06x}").rest(), offset))
-    return tuple(out)
+    block = r.vector(2, "extensions")
+    return tuple([Extension(ext_type, data, offset) for ext_type, data, offset in block.tlvs("extension")])
 
 
 def decode_extensions(context: str, extensions: tuple[Extension, ...] | None
@@ -74,11 +69,12 @@ def decode_extensions(context: str, extensions: tuple[Extension, ...] | None
         decoder = DECODERS.get((context, ext.type))
         if decoder is None:
             continue
-        r = Reader(ext.data, base=ext.offset + 4, error=functools.partial(MalformedExtension, ext_type=ext.type))
+        r = Reader(ext.data, base=ext.offset + 4)       # its errors become this extension's ExtensionError
         try:
             value = decoder(r)
-            r.expect_end(f"extension {ext.type:#06x}")
-        except MalformedExtension as exc:
+            if not r.at_end():
+                r.expect_end(f"extension {ext.type:#06x}")
+        except MalformedHandshake as exc:
             errors.append(ExtensionError(ext.type, exc.offset, f"{exc.what}: {exc.detail}"))
         else:
             values[ext.type] = value

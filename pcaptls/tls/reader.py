@@ -123,6 +123,31 @@ class Reader:
             return _unpack_u16(length // 2).unpack(view)
         return tuple(int.from_bytes(view[i:i + item_size], "big") for i in range(0, length, item_size))
 
+    def tlvs(self, what: str) -> list[tuple[int, bytes, int]]:
+        """The rest of this reader as ``type(2) length(2) value`` items: ``[(type, value, offset of type)]``.
+
+        The hot loop of every hello (its extensions), so it reads the view directly; errors are the same
+        as reading each item with ``uint``/``vector``, with the item's type in ``what``.
+        """
+        buf, pos, base = self._buf, self._pos, self._base
+        end = len(buf)
+        out = []
+        while pos < end:
+            if pos + 4 > end:
+                at, field = (pos, "type") if pos + 2 > end else (pos + 2, "length")
+                self._pos = at
+                raise self._error(f"{what} {field}", base + at, f"need 2 bytes, {end - at} left")
+            item_type = buf[pos] << 8 | buf[pos + 1]
+            length = buf[pos + 2] << 8 | buf[pos + 3]
+            start = pos + 4
+            if start + length > end:
+                self._pos = start
+                raise self._error(f"{what} {item_type:#06x}", base + start, f"need {length} bytes, {end - start} left")
+            out.append((item_type, bytes(buf[start:start + length]), base + pos))
+            pos = start + length
+        self._pos = pos
+        return out
+
     def expect_end(self, what: str) -> None:
         """Fail unless every byte was read (no trailing bytes allowed)."""
         if self._pos != len(self._buf):
