@@ -35,18 +35,32 @@ EXTRA_FIELDS = (
 FIELDS = CONTRACT_FIELDS + IDENTITY_FIELDS + EXTRA_FIELDS
 
 
+_HEX: dict[int, str] = {}                  # code point -> "0x...." (formatting is a per-row hot spot)
+
+
+def _hex(code: int) -> str:
+    text = _HEX.get(code)
+    if text is None:
+        text = _HEX[code] = f"0x{code:04x}"
+    return text
+
+
 def hex16(code: int | None) -> str | None:
-    return None if code is None else f"0x{code:04x}"
+    return None if code is None else _hex(code)
 
 
 def version_name(code: int | None) -> str | None:
     return None if code is None else registry.version_name(code)
 
 
+_SECOND: list = [None, ""]                 # the last whole second formatted, reused by the next rows
+
+
 def iso_time(ts_ns: int) -> str:
     seconds, rest = divmod(ts_ns, 10**9)
-    when = _dt.datetime.fromtimestamp(seconds, tz=_dt.timezone.utc)
-    return f"{when:%Y-%m-%dT%H:%M:%S}.{rest // 1000:06d}Z"
+    if _SECOND[0] != seconds:
+        _SECOND[0], _SECOND[1] = seconds, f"{_dt.datetime.fromtimestamp(seconds, tz=_dt.timezone.utc):%Y-%m-%dT%H:%M:%S}"
+    return f"{_SECOND[1]}.{rest // 1000:06d}Z"
 
 
 def text(raw: bytes | None) -> str | None:
@@ -55,7 +69,7 @@ def text(raw: bytes | None) -> str | None:
 
 
 def _hexes(codes: tuple[int, ...] | None) -> list[str] | None:
-    return None if codes is None else [f"0x{c:04x}" for c in codes]
+    return None if codes is None else [_HEX.get(c) or _hex(c) for c in codes]
 
 
 def connection_row(c: Connection) -> dict[str, object]:
@@ -115,9 +129,9 @@ def connection_row(c: Connection) -> dict[str, object]:
         "client_groups": _hexes(final_ch.supported_groups) if final_ch is not None else None,
         "client_key_share_groups": _hexes(final_ch.key_share_groups) if final_ch is not None else None,
         "client_signature_algorithms": _hexes(ch.signature_algorithms) if ch is not None else None,
-        "client_extensions": [f"0x{e.type:04x}" for e in ch.extensions] if ch is not None and ch.extensions is not None else None,
+        "client_extensions": [_hex(e.type) for e in ch.extensions] if ch is not None and ch.extensions is not None else None,
         "client_sslv2": ch.sslv2 if ch is not None else None,
-        "server_extensions": [f"0x{e.type:04x}" for e in sh.extensions] if sh is not None and sh.extensions is not None else None,
+        "server_extensions": [_hex(e.type) for e in sh.extensions] if sh is not None and sh.extensions is not None else None,
         "server_key_share_group": hex16(sh.key_share_group) if sh is not None else None,
         "has_ech": ch.has_ech if ch is not None else None,
         "tls_offset": c.tls_offset,
