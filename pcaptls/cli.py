@@ -127,14 +127,20 @@ def cli() -> None:
     """Inspect TLS handshakes in packet captures: which clients speak which TLS version, to whom."""
 
 
+def output_options(func: Callable) -> Callable:
+    """--output, --quiet and --fail-on, shared by inspect and report."""
+    func = click.option("--fail-on", type=click.Choice(["legacy"]),
+                        help="Exit 3 if a selected client cannot do TLS 1.2.")(func)
+    func = click.option("--quiet", "-q", is_flag=True, help="No counts on stderr (errors are still shown).")(func)
+    return click.option("--output", "-o", type=click.File("w", encoding="utf-8", lazy=True), default="-",
+                        help="Write the output here instead of stdout.")(func)
+
+
 @cli.command()
 @click.argument("captures", nargs=-1, required=True, type=click.Path(dir_okay=False, allow_dash=True))
 @click.option("--format", "fmt", type=click.Choice([*render.FORMATS, "cloudtrail"]), default="table",
               show_default=True, help="Output format. jsonl and cloudtrail stream connections as they finish.")
-@click.option("--output", "-o", type=click.File("w", encoding="utf-8", lazy=True), default="-",
-              help="Write results here instead of stdout.")
-@click.option("--quiet", "-q", is_flag=True, help="No counts on stderr (errors are still shown).")
-@click.option("--fail-on", type=click.Choice(["legacy"]), help="Exit 3 if a selected client cannot do TLS 1.2.")
+@output_options
 @filter_options
 @enrichment_options
 def inspect(captures, fmt, output, quiet, fail_on, selection, options, enrichment) -> None:
@@ -168,10 +174,7 @@ def inspect(captures, fmt, output, quiet, fail_on, selection, options, enrichmen
 @cli.command()
 @click.argument("captures", nargs=-1, required=True, type=click.Path(dir_okay=False, allow_dash=True))
 @click.option("--format", "fmt", type=click.Choice(render.REPORT_FORMATS), default="table", show_default=True)
-@click.option("--output", "-o", type=click.File("w", encoding="utf-8", lazy=True), default="-",
-              help="Write the report here instead of stdout.")
-@click.option("--quiet", "-q", is_flag=True, help="No counts on stderr (errors are still shown).")
-@click.option("--fail-on", type=click.Choice(["legacy"]), help="Exit 3 if a selected client cannot do TLS 1.2.")
+@output_options
 @filter_options
 @enrichment_options
 def report(captures, fmt, output, quiet, fail_on, selection, options, enrichment) -> None:

@@ -43,27 +43,6 @@ class Enrichment:
 NO_IDENTITY = ServerIdentity(None, None, (), None, None, None)
 
 
-def partition_of_region(region: str) -> str | None:
-    """The AWS partition a region name belongs to (for ip-ranges hits, which carry no partition)."""
-    if region.startswith("us-gov-"):
-        return "aws-us-gov"
-    if region.startswith("cn-"):
-        return "aws-cn"
-    if region.startswith("us-isob-"):
-        return "aws-iso-b"
-    if region.startswith("us-iso-"):
-        return "aws-iso"
-    if region.startswith("eu-isoe-"):
-        return "aws-iso-e"
-    if region.startswith("us-isof-"):
-        return "aws-iso-f"
-    if region.startswith("eusc-"):
-        return "aws-eusc"
-    if region == "GLOBAL":
-        return None
-    return "aws"
-
-
 class Resolver:
     """Names servers from the sources it was given (any may be None)."""
 
