@@ -369,12 +369,15 @@ class CaptureReader:
                     break
                 if u32(buf, nxt - 4)[0] != blen:
                     raise self._error(f"pcapng block length mismatch (block type {btype:#x})", base + pos)
-                if btype == _BLOCK_EPB:
+                if btype == _BLOCK_EPB or btype == _BLOCK_PB:     # the obsolete PB: EPB with a drops field
+                    what = "enhanced packet block" if btype == _BLOCK_EPB else "packet block"
                     if blen < 32:
-                        raise self._error("enhanced packet block too short", base + pos)
+                        raise self._error(f"{what} too short", base + pos)
                     iface, ts_hi, ts_lo, caplen, orig_len = epb(buf, pos + 8)
+                    if btype == _BLOCK_PB:                      # 16-bit interface id, then 16-bit drops
+                        iface = iface & 0xFFFF if order == "<" else iface >> 16
                     if caplen > blen - 32 or caplen > maxcap:
-                        raise self._error(f"bad captured length {caplen} in enhanced packet block", base + pos)
+                        raise self._error(f"bad captured length {caplen} in {what}", base + pos)
                     if iface < nifaces:
                         linktype, mul, div, toff, _ = ifaces[iface]
                         last_ts = ((ts_hi << 32 | ts_lo) * mul) // div + toff
@@ -404,19 +407,6 @@ class CaptureReader:
                         raise self._error(f"unsupported pcapng version {major}", base + pos)
                     ifaces, nifaces = [], 0
                     counters["pcapng_sections"] = counters.get("pcapng_sections", 0) + 1
-                elif btype == _BLOCK_PB:
-                    if blen < 32:
-                        raise self._error("packet block too short", base + pos)
-                    iface_drops, ts_hi, ts_lo, caplen, orig_len = epb(buf, pos + 8)
-                    iface = iface_drops & 0xFFFF if order == "<" else iface_drops >> 16
-                    if caplen > blen - 32 or caplen > maxcap:
-                        raise self._error(f"bad captured length {caplen} in packet block", base + pos)
-                    if iface < nifaces:
-                        linktype, mul, div, toff, _ = ifaces[iface]
-                        last_ts = ((ts_hi << 32 | ts_lo) * mul) // div + toff
-                        yield last_ts, linktype, buf[pos + 28:pos + 28 + caplen], orig_len
-                    else:
-                        counters["pcapng_unknown_interface"] = counters.get("pcapng_unknown_interface", 0) + 1
                 else:                                   # NRB, ISB, DSB, custom, journal, ...: framing is enough
                     counters["pcapng_blocks_skipped"] = counters.get("pcapng_blocks_skipped", 0) + 1
                 pos = nxt
