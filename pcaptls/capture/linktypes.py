@@ -71,14 +71,7 @@ def ethertype_payload(frame: bytes, off: int, end: int, etype: int) -> tuple:
                 off += 4
                 if bos:
                     break
-            if off >= end:
-                return "truncated_frame", 0, 0
-            version = frame[off] >> 4
-            if version == 4:
-                return ETH_IPV4, off, end
-            if version == 6:
-                return ETH_IPV6, off, end
-            return "non_ip", 0, 0                        # pseudowire control word, Ethernet over MPLS, ...
+            return raw_ip(frame, off, end)               # "non_ip": pseudowire control word, Ethernet over MPLS
         elif etype == ETH_TEB:
             if off + 14 > end:
                 return "truncated_frame", 0, 0
