@@ -279,14 +279,18 @@ class HandshakeReader:
         r = Reader(record.fragment, base=record.fragment_offset)
         while not r.at_end():
             if self._msg_len is None:
-                if not self._header:
+                if not self._header and r.remaining >= _HEADER_LEN:      # the whole header is here
                     self._msg_offset, self._msg_version = r.offset, record.version
-                self._header += r.raw(min(_HEADER_LEN - len(self._header), r.remaining), "handshake header")
-                if len(self._header) < _HEADER_LEN:
-                    break
-                header = Reader(bytes(self._header), base=self._msg_offset)
-                self._msg_type, self._msg_len = header.uint(1, "msg_type"), header.uint(3, "length")
-                self._header.clear()
+                    self._msg_type, self._msg_len = r.uint(1, "msg_type"), r.uint(3, "length")
+                else:                                                   # a header split across records
+                    if not self._header:
+                        self._msg_offset, self._msg_version = r.offset, record.version
+                    self._header += r.raw(min(_HEADER_LEN - len(self._header), r.remaining), "handshake header")
+                    if len(self._header) < _HEADER_LEN:
+                        break
+                    header = Reader(bytes(self._header), base=self._msg_offset)
+                    self._msg_type, self._msg_len = header.uint(1, "msg_type"), header.uint(3, "length")
+                    self._header.clear()
                 if self._keep is not None and self._msg_type not in self._keep:
                     self._skipped = 0
                 elif self._msg_len > self._max_handshake_len:
