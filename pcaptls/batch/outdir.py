@@ -103,16 +103,20 @@ class OutDir:
         self.done[line["path"]] = line
 
     def finish(self, order: list[str]) -> list[dict[str, Any]]:
-        """Rewrite both files in input order, write the report; returns the report rows."""
+        """Rewrite both files in input order, keeping only this run's inputs (a folder reused for other
+        paths, or with --join-rotated switched, holds this run and nothing else), write the report;
+        returns the report rows."""
         self._conns.close()
         self._files.close()
         rank = {key: i for i, key in enumerate(order)}
         files, _ = _read_lines(self.path / FILES)
-        latest = {line["path"]: line for line in files}         # a re-run input: its newest line
-        ordered = sorted(latest.values(), key=lambda l: (rank.get(l["path"], len(rank)), l["path"]))
+        latest = {line["path"]: line for line in files if line["path"] in rank}   # a re-run input: its newest
+        ordered = sorted(latest.values(), key=lambda l: rank[l["path"]])
         _atomic_write(self.path / FILES, map(_dumps, ordered))
+        self.done = latest
         conns, _ = _read_lines(self.path / CONNECTIONS)
-        conns.sort(key=lambda c: (rank.get(c["input"], len(rank)), c["input"], c["ts"], c["conn"]))
+        conns = [c for c in conns if c.get("input") in rank]
+        conns.sort(key=lambda c: (rank[c["input"]], c["ts"], c["conn"]))
         _atomic_write(self.path / CONNECTIONS, map(_dumps, conns))
         aggregate = Aggregator()
         for row in conns:

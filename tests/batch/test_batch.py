@@ -573,3 +573,17 @@ def test_dask_without_distributed_gives_the_install_advice(corpus: Corpus, tmp_p
                                       "--dask", "tcp://127.0.0.1:8786"])
     assert result.exit_code == 1
     assert "Error: Dask is an optional extra: pip install 'pcaptls[dask]'" in result.stderr
+
+
+def test_a_reused_out_folder_holds_only_the_current_run(tmp_path) -> None:
+    """Running other paths (or switching --join-rotated) into the same folder replaces, never mixes."""
+    from pcaptls.batch import run_batch
+    from tests.conftest import CAPTURES
+    out = tmp_path / "out"
+    run_batch([str(CAPTURES / "live")], out, jobs=1)
+    second = run_batch([str(CAPTURES / "crafted" / "tls_on_port_80.pcap")], out, jobs=1)
+    files = [json.loads(line) for line in (out / "files.jsonl").read_text().splitlines()]
+    conns = [json.loads(line) for line in (out / "connections.jsonl").read_text().splitlines()]
+    assert [f["path"] for f in files] == [str(CAPTURES / "crafted" / "tls_on_port_80.pcap")]
+    assert len(conns) == 2 and {c["input"] for c in conns} == {files[0]["path"]}
+    assert [f["path"] for f in second.files] == [files[0]["path"]]
