@@ -56,10 +56,34 @@ def version_name(code: int | None) -> str | None:
 _SECOND: list = [None, ""]                 # the last whole second formatted, reused by the next rows
 
 
+def _utc_seconds(seconds: int) -> str:
+    """``YYYY-MM-DDTHH:MM:SS``; a corrupt capture's timestamp outside years 1-9999 gets ISO 8601's
+    expanded form (``+118477-03-01T...``) instead of an error (Hinnant's days-to-civil algorithm)."""
+    try:
+        return f"{_dt.datetime.fromtimestamp(seconds, tz=_dt.timezone.utc):%Y-%m-%dT%H:%M:%S}"
+    except (ValueError, OverflowError, OSError):
+        return civil_time(seconds)
+
+
+def civil_time(seconds: int) -> str:
+    """Seconds since the epoch as an ISO 8601 expanded (signed, 6-digit year) UTC time, for any year."""
+    days, secs = divmod(seconds, 86400)
+    z = days + 719468
+    era = z // 146097
+    doe = z - era * 146097
+    yoe = (doe - doe // 1460 + doe // 36524 - doe // 146096) // 365
+    doy = doe - (365 * yoe + yoe // 4 - yoe // 100)
+    mp = (5 * doy + 2) // 153
+    day, month = doy - (153 * mp + 2) // 5 + 1, mp + 3 if mp < 10 else mp - 9
+    year = yoe + era * 400 + (month <= 2)
+    hour, minute, second = secs // 3600, secs // 60 % 60, secs % 60
+    return f"{'+' if year > 0 else '-'}{abs(year):06d}-{month:02d}-{day:02d}T{hour:02d}:{minute:02d}:{second:02d}"
+
+
 def iso_time(ts_ns: int) -> str:
     seconds, rest = divmod(ts_ns, 10**9)
     if _SECOND[0] != seconds:
-        _SECOND[0], _SECOND[1] = seconds, f"{_dt.datetime.fromtimestamp(seconds, tz=_dt.timezone.utc):%Y-%m-%dT%H:%M:%S}"
+        _SECOND[0], _SECOND[1] = seconds, _utc_seconds(seconds)
     return f"{_SECOND[1]}.{rest // 1000:06d}Z"
 
 
