@@ -1,6 +1,7 @@
 """No input produces a traceback: any bytes as a capture, and real captures with damage."""
 from __future__ import annotations
 
+import io
 import random
 
 import pytest
@@ -9,17 +10,35 @@ from hypothesis import strategies as st
 
 import pcaptls
 from pcaptls.errors import CaptureError
+from pcaptls.report import render
+from pcaptls.report.cloudtrail import cloudtrail_record
+from pcaptls.report.rows import connection_row
+from pcaptls.report.show import render_connections
+from pcaptls.report.verdict import REPORT_FIELDS, Aggregator, summary
 from tests.conftest import CAPTURES
 
-REAL = sorted((CAPTURES / "live").glob("*.pcap")) + sorted((CAPTURES / "crafted").glob("*.pcap*"))
+REAL = (sorted((CAPTURES / "live").glob("*.pcap*")) + sorted((CAPTURES / "crafted").glob("*.pcap*"))
+        + sorted((CAPTURES / "corpus").rglob("*.pcap*")))
 
 
 def _inspect(path) -> None:
+    """Inspect and render in every way a user can; only CaptureError may come out."""
     try:
-        report = pcaptls.inspect_file(str(path))
+        report = pcaptls.inspect_file(str(path), pcaptls.InspectOptions(keep_raw=True))
     except CaptureError:
         return
+    rows = [connection_row(c) for c in report.connections]
+    for writer in render.WRITERS.values():
+        writer(rows, io.StringIO())
+    render.summary(report)
+    render_connections(list(report.connections), hexdump=True, color=True)
+    aggregate = Aggregator()
+    for row in rows:
+        aggregate.add(row)
+    for fmt in render.REPORT_FORMATS:
+        render.write_report(aggregate.rows(), summary(aggregate.rows()), fmt, io.StringIO(), REPORT_FIELDS)
     for conn in report.connections:
+        cloudtrail_record(conn)
         assert conn.outcome in ("established", "failed", "incomplete")
 
 
