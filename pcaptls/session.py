@@ -299,8 +299,8 @@ class TlsSession:
         if have_server and client.encrypted and server.encrypted:
             return ESTABLISHED
         server_seen = packets[1 - self.client] > 0
-        if closed and server_seen and not any(e.kind == "gap" for e in self.errors):
-            return FAILED          # closed before the handshake completed; not when one side is not captured
+        if closed and server_seen and self.client_hello is not None and not any(e.kind == "gap" for e in self.errors):
+            return FAILED          # closed before the handshake completed; not when a side or its hello is missing
         return INCOMPLETE
 
     def result(self, *, capture: str, ts_ns: int, last_ts_ns: int, endpoints: tuple[Endpoint, Endpoint],

@@ -66,6 +66,7 @@ def test_server_only_capture_still_reports_the_server_hello() -> None:
     session.end(1)
     conn = _result(session)
     assert conn.client_hello is None and conn.server_hello is not None
+    assert conn.outcome == "incomplete"     # closed, but its start (the ClientHello) was not captured
     assert conn.server.port == 443 and conn.client.port == 40000   # direction 1 answered: it is the server
 
 
