@@ -55,6 +55,11 @@ def write_csv(rows: Iterable[dict], out: TextIO) -> None:
         writer.writerow([escape.csv_cell(escape.terminal(_cell(row[f]))) for f in FIELDS])
 
 
+TABLE_LEGEND = ("\nrecord: the record-layer version of the ClientHello, not the TLS version (OpenSSL writes 0x0301 "
+                "there even for TLS 1.3); client max: the best version the client offers; negotiated: what the "
+                "server chose.\n")
+
+
 def _endpoint(ip: str, port: int) -> str:
     return f"[{ip}]:{port}" if ":" in ip else f"{ip}:{port}"
 
@@ -71,7 +76,7 @@ def write_table(rows: Iterable[dict], out: TextIO) -> None:
         out.write("no TLS handshakes found\n")
         return
     out.write(tabulate(body, headers=[h for h, _ in TABLE_COLUMNS], tablefmt="simple"))
-    out.write("\n")
+    out.write("\n" + TABLE_LEGEND)
 
 
 def sorted_rows(conns) -> list[dict]:
