@@ -36,10 +36,6 @@ from pcaptls.tls import registry
 EXIT_LEGACY = 3
 
 
-def _fail(message: str) -> None:
-    raise click.ClickException(message)
-
-
 def enrichment_options(func: Callable) -> Callable:
     """--dns-snapshot, --ip-ranges, --no-capture-dns, --dns-grace: where server names come from."""
     @click.option("--dns-snapshot", "snapshots", multiple=True, metavar="FILE[@TIME]",
@@ -307,7 +303,8 @@ def batch(paths, out, jobs, join_rotated, dask, options, enrichment) -> None:
         click.echo("", err=True)
     counts = {status: sum(1 for f in result.files if f["status"] == status) for status in ("ok", "failed", "skipped")}
     click.echo(f"{len(result.files)} inputs: {counts['ok']} ok, {counts['failed']} failed, {counts['skipped']} "
-               f"not captures" + (f", {result.skipped_done} already done" if result.skipped_done else ""), err=True)
+               f"not captures" + (f", {result.skipped_done} already done" if result.skipped_done else "")
+               + (", output repaired after an interrupted run" if result.repaired else ""), err=True)
     for line in result.failed:
         error = line["error"] or ""
         click.echo(f"failed: {escape_terminal(error if error.startswith(line['path']) else line['path'] + ': ' + error)}",

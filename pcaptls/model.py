@@ -1,5 +1,5 @@
-"""Shared value types. Owns: flow identity (FlowKey), direction names, address conversion.
-Imports: errors.
+"""Shared value types. Owns: endpoints and address conversion.
+Imports: nothing from pcaptls.
 
 Timestamps are int nanoseconds since the Unix epoch everywhere (field names end in ``_ns``).
 Addresses travel as packed ``bytes`` (4 or 16) on the hot path and become ``ipaddress`` objects
@@ -7,23 +7,10 @@ here, once per connection.
 """
 from __future__ import annotations
 
-import enum
 import ipaddress
 from dataclasses import dataclass
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
-
-TCP = 6
-UDP = 17
-
-
-class Direction(enum.Enum):
-    CLIENT = "client"
-    SERVER = "server"
-
-    @property
-    def other(self) -> Direction:
-        return Direction.SERVER if self is Direction.CLIENT else Direction.CLIENT
 
 
 def ip_from_packed(packed: bytes) -> IPAddress:
@@ -40,16 +27,3 @@ class Endpoint:
         if self.ip.version == 6:
             return f"[{self.ip}]:{self.port}"
         return f"{self.ip}:{self.port}"
-
-
-@dataclass(frozen=True, slots=True)
-class FlowKey:
-    """A connection's identity, oriented client -> server."""
-
-    transport: int
-    client: Endpoint
-    server: Endpoint
-
-    def sort_key(self) -> tuple[int, int, bytes, int, bytes, int]:
-        return (self.transport, self.client.ip.version, self.client.ip.packed, self.client.port,
-                self.server.ip.packed, self.server.port)

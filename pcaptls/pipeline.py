@@ -186,8 +186,6 @@ class Inspection:
         if flags & SYN:
             if flow.isn[d] is None:
                 flow.isn[d] = seq
-                if not flags & ACK:
-                    flow.syn_from = d
             stream.syn(seq)
         if payload:
             flow.payload_bytes[d] += len(payload)
@@ -254,6 +252,12 @@ class Inspection:
                 if data:
                     session.data(d, data, flow.last_ts_ns)
             session.end(d)
+        counters = self.counters
+        for stream in flow.streams:
+            if stream.retransmitted_bytes:
+                counters["tcp_retransmitted_bytes"] = counters.get("tcp_retransmitted_bytes", 0) + stream.retransmitted_bytes
+            if stream.gap_bytes:
+                counters["tcp_gap_bytes"] = counters.get("tcp_gap_bytes", 0) + stream.gap_bytes
         conflicts = flow.streams[0].inconsistent_overlaps + flow.streams[1].inconsistent_overlaps
         if conflicts:
             self.counters["tcp_overlap_conflicts"] = self.counters.get("tcp_overlap_conflicts", 0) + conflicts

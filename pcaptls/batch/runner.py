@@ -27,6 +27,7 @@ class BatchResult:
     connections: list[dict[str, Any]] = field(default_factory=list)  # only without an output folder
     report: list[dict[str, Any]] = field(default_factory=list)       # the aggregated verdict rows
     skipped_done: int = 0                                            # inputs already done (resume)
+    repaired: int = 0                                                # output files cut back after a kill
 
     @property
     def failed(self) -> list[dict[str, Any]]:
@@ -76,6 +77,7 @@ def run_batch(paths: list[str], out: str | os.PathLike | None = None, *, jobs: i
     if outdir is not None:
         todo = [i for i in inputs if not outdir.is_done(i.key, i.size, i.mtime_ns)]
         result.skipped_done = len(inputs) - len(todo)
+        result.repaired = outdir.repaired
         outdir.forget({i.key for i in todo if i.key in outdir.done})
     lines: list[dict[str, Any]] = []
 

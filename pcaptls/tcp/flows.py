@@ -17,7 +17,7 @@ class Flow:
     """One TCP connection. Direction 0 is the sender of the first packet seen."""
 
     __slots__ = ("index", "key", "first_ts_ns", "last_ts_ns", "streams", "isn", "fin", "rst",
-                 "packets", "payload_bytes", "session", "closed", "syn_from", "acked", "skip")
+                 "packets", "payload_bytes", "session", "closed", "acked", "skip")
 
     def __init__(self, index: int, key: tuple, ts_ns: int, max_pending_bytes: int) -> None:
         self.index = index
@@ -33,7 +33,6 @@ class Flow:
         self.payload_bytes = [0, 0]
         self.session: Any = None
         self.closed = False                  # finished and reported; kept as a tombstone for late packets
-        self.syn_from: int | None = None     # direction that sent a SYN without ACK
         self.acked: list[int | None] = [None, None]   # last ACK number sent by each direction
         self.skip: tuple | None = None       # (key, entry) per direction while its bulk is counted, not parsed
 
