@@ -173,6 +173,10 @@ def summary(report: Report) -> list[str]:
     ]
     if skipped:
         lines.append("  skipped frames: " + ", ".join(f"{k}={v}" for k, v in sorted(skipped.items())))
+    tcp = {k[4:]: v for k, v in c.items()
+           if k in ("tcp_retransmitted_bytes", "tcp_gap_bytes", "tcp_overlap_conflicts") and v}
+    if tcp:
+        lines.append("  tcp: " + ", ".join(f"{k}={v}" for k, v in sorted(tcp.items())))
     dns = {k: v for k, v in c.items() if k.startswith("dns_")}
     if dns:
         lines.append("  dns: " + ", ".join(f"{k[4:]}={v}" for k, v in sorted(dns.items())))
