@@ -108,3 +108,30 @@ def test_done_flows_stop_buffering(many) -> None:
     insp = pcaptls.iter_connections(str(many))
     seen = list(insp)
     assert len(seen) == 40 and all(c.gaps == 0 for c in seen)
+
+
+def _as_pcapng(pcap: bytes) -> bytes:
+    """The same Ethernet capture as pcapng (one IDB, µs resolution): the pcapng reader's fast path."""
+    def block(btype: int, body: bytes) -> bytes:
+        body += bytes(-len(body) % 4)
+        return struct.pack("<II", btype, 12 + len(body)) + body + struct.pack("<I", 12 + len(body))
+    out = [block(0x0A0D0D0A, struct.pack("<IHHq", 0x1A2B3C4D, 1, 0, -1)), block(1, struct.pack("<HHI", 1, 0, 0))]
+    pos = 24
+    while pos < len(pcap):
+        sec, usec, caplen, orig = struct.unpack_from("<IIII", pcap, pos)
+        ts = sec * 10**6 + usec
+        out.append(block(6, struct.pack("<IIIII", 0, ts >> 32, ts & 0xFFFFFFFF, caplen, orig)
+                         + pcap[pos + 16:pos + 16 + caplen]))
+        pos += 16 + caplen
+    return b"".join(out)
+
+
+def test_pcapng_fast_path_counts_exactly_what_the_full_path_counts(tmp_path) -> None:
+    ng, raw = tmp_path / "eth.pcapng", tmp_path / "raw.pcap"
+    pcap = _interleaved(12)
+    ng.write_bytes(_as_pcapng(pcap))
+    raw.write_bytes(_as_raw_ip(pcap))
+    fast, full = pcaptls.inspect_file(str(ng)), pcaptls.inspect_file(str(raw))
+    facts = lambda r: [(c.packets, c.client_payload_bytes, c.server_payload_bytes, c.last_ts_ns, c.outcome)
+                       for c in r.connections]
+    assert len(fast.connections) == 12 and facts(fast) == facts(full)

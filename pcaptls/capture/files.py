@@ -234,6 +234,29 @@ class CaptureReader:
 
     # -- helpers -------------------------------------------------------------------------------------
 
+    def _counted(self, buf: typing.Any, p: int, caplen: int, ts_ns: int) -> bool:
+        """Count an Ethernet frame at ``buf[p:]`` into ``ignore`` if its flow is there (pcapng's fast path;
+        the classic pcap loop inlines the same test)."""
+        ethertype, vihl, total, frag, proto, key, doff, flags = _ETH_IP4.unpack_from(buf, p)
+        if ethertype == 0x0800:
+            if vihl != 0x45 or proto != 6 or flags & 7 or frag & 0x3FFF:
+                return False
+            payload = total - 20 - ((doff >> 4) << 2)
+        elif ethertype == 0x86DD and caplen >= 74:
+            plen, nexthdr, key, doff, flags = _ETH_IP6.unpack_from(buf, p)
+            if nexthdr != 6 or flags & 7:
+                return False
+            payload = plen - ((doff >> 4) << 2)
+        else:
+            return False
+        entry = self.ignore.get(key)
+        if entry is None:
+            return False
+        entry[0] += 1
+        entry[1] = ts_ns
+        entry[2] += payload
+        return True
+
     def _error(self, detail: str, offset: int) -> CaptureError:
         return CaptureError(detail, offset=offset, path=self.name)
 
@@ -333,6 +356,7 @@ class CaptureReader:
         epb_full = struct.Struct("<IIIIIII").unpack_from      # block type, length, then the EPB fields
         order = "<"
         ifaces: list[tuple[int, int, int, int, int]] = []   # (linktype, mul, div, offset_ns, snaplen)
+        ignore = self.ignore
         nifaces = 0
         last_ts = 0
         maxcap = MAX_CAPLEN
@@ -349,6 +373,10 @@ class CaptureReader:
                             last_ts = (ts_hi << 32 | ts_lo) * mul + toff
                         else:
                             last_ts = ((ts_hi << 32 | ts_lo) * mul) // div + toff
+                        if ignore is not None and linktype == 1 and caplen >= 54 \
+                                and self._counted(buf, pos + 28, caplen, last_ts):
+                            pos = nxt
+                            continue
                         yield last_ts, linktype, buf[pos + 28:pos + 28 + caplen], orig_len
                         pos = nxt
                         continue
