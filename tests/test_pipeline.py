@@ -135,3 +135,23 @@ def test_pcapng_fast_path_counts_exactly_what_the_full_path_counts(tmp_path) -> 
     facts = lambda r: [(c.packets, c.client_payload_bytes, c.server_payload_bytes, c.last_ts_ns, c.outcome)
                        for c in r.connections]
     assert len(fast.connections) == 12 and facts(fast) == facts(full)
+
+
+def test_a_rotated_set_read_as_one_gives_the_single_file_result(tmp_path) -> None:
+    """Cut one capture into two files (tcpdump -C style); reading the list gives what the whole file
+    gives, connections cut by the boundary included, and the reader's fast path works across files."""
+    pcap = _interleaved(12)
+    cut, pos = len(pcap) // 2, 24
+    while pos < cut:
+        pos += 16 + struct.unpack_from("<I", pcap, pos + 8)[0]
+    whole, first, second = tmp_path / "all.pcap", tmp_path / "rot.pcap", tmp_path / "rot.pcap1"
+    whole.write_bytes(pcap)
+    first.write_bytes(pcap[:pos])
+    second.write_bytes(pcap[:24] + pcap[pos:])
+    joined, single = pcaptls.inspect_file([str(first), str(second)]), pcaptls.inspect_file(str(whole))
+    facts = lambda r: [(c.conn, c.packets, c.client_payload_bytes, c.server_payload_bytes, c.outcome)
+                       for c in r.connections]
+    assert facts(joined) == facts(single) and len(joined.connections) == 12
+    insp = pcaptls.iter_connections([str(first), str(second)])
+    list(insp)
+    assert insp._fast_packets > 0

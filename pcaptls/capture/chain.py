@@ -25,6 +25,7 @@ class ChainedCapture:
         self.format = self._first.format
         self.compression = self._first.compression
         self.counters: dict[str, int] = {}
+        self.ignore: dict[bytes, list[int]] | None = None   # handed to each file's reader (the fast path)
         self._current: CaptureReader | None = None
 
     def __enter__(self) -> ChainedCapture:
@@ -43,6 +44,7 @@ class ChainedCapture:
         for i, path in enumerate(self.sources):
             reader = self._first if i == 0 else open_capture(path)
             self._first, self._current = None, reader
+            reader.ignore = self.ignore
             try:
                 yield from reader
             finally:
