@@ -20,6 +20,7 @@ from pcaptls import __version__
 from pcaptls.enrich.identity import Enrichment
 from pcaptls.enrich.sources import build_enrichment
 from pcaptls.errors import CaptureError, EnrichmentDataError
+from pcaptls.parallel import MappedInspection
 from pcaptls.pipeline import InspectOptions, iter_connections
 from pcaptls.report import render
 from pcaptls.report.cloudtrail import cloudtrail_record
@@ -89,12 +90,17 @@ def filter_options(func: Callable) -> Callable:
     return wrapper
 
 
-def _inspections(paths, options: InspectOptions, enrichment: Enrichment, quiet: bool,
-                 failed: list[str]) -> Iterator[tuple[str, Iterator[Connection], Callable[[], Report]]]:
-    """Each readable capture as (path, its connections as they finish, its report once consumed)."""
+def _inspections(paths, options: InspectOptions, enrichment: Enrichment, quiet: bool, failed: list[str],
+                 fn: Callable[[Connection], object] | None = None) -> Iterator[tuple[str, Iterator, Callable[[], Report]]]:
+    """Each readable capture as (path, ``fn(connection)`` for its connections as they finish, dropping
+    None, and its report once consumed). With ``fn`` a large file is read by two processes
+    (pcaptls.parallel) and only ``fn``'s results cross between them; without, the connections themselves."""
     for path in paths:
         try:
-            insp = iter_connections(path, options, enrichment=enrichment)
+            if fn is None:
+                insp = iter_connections(path, options, enrichment=enrichment)
+            else:
+                insp = MappedInspection(path, fn, options, enrichment=enrichment)
         except CaptureError as exc:
             click.echo(f"Error: {exc}" if exc.path else f"Error: {path}: {exc}", err=True)
             failed.append(path)
@@ -124,7 +130,10 @@ def cli() -> None:
 
 
 def output_options(func: Callable) -> Callable:
-    """--output, --quiet and --fail-on, shared by inspect and report."""
+    """--output, --quiet, --fail-on and --jobs, shared by inspect and report."""
+    func = click.option("--jobs", "-j", type=click.IntRange(1, 2), default=None,
+                        help="Processes per capture (default: 2 for a capture of 32 MiB or more on 2+ cores, "
+                             "else 1); the output is the same either way.")(func)
     func = click.option("--fail-on", type=click.Choice(["legacy"]),
                         help="Exit 3 if a selected client cannot do TLS 1.2.")(func)
     func = click.option("--quiet", "-q", is_flag=True, help="No counts on stderr (errors are still shown).")(func)
@@ -139,7 +148,7 @@ def output_options(func: Callable) -> Callable:
 @output_options
 @filter_options
 @enrichment_options
-def inspect(captures, fmt, output, quiet, fail_on, selection, options, enrichment) -> None:
+def inspect(captures, fmt, output, quiet, fail_on, jobs, selection, options, enrichment) -> None:
     """Show every TLS handshake in CAPTURES (pcap, pcapng, compressed; - for stdin).
 
     Example:
@@ -150,19 +159,29 @@ def inspect(captures, fmt, output, quiet, fail_on, selection, options, enrichmen
         tcpdump -i any -w - port 443 | pcaptls inspect - --format jsonl
     """
     failed: list[str] = []
-    chosen: list[Connection] = []           # only when the format sorts; streaming keeps memory flat
-    legacy = False
+    options = dataclasses.replace(options, jobs=jobs)
     streaming = fmt in ("jsonl", "cloudtrail")
-    for _path, conns, _report in _inspections(captures, options, enrichment, quiet, failed):
-        for conn in filter(selection, conns):
-            legacy = legacy or _is_legacy(conn)
+
+    def each(conn: Connection):             # runs where the connection was followed (maybe another process)
+        if not selection(conn):
+            return None
+        if streaming:
+            record = cloudtrail_record(conn) if fmt == "cloudtrail" else connection_row(conn)
+            return json.dumps(record, ensure_ascii=False) + "\n", _is_legacy(conn)
+        return render.order_key(conn), connection_row(conn), _is_legacy(conn)
+
+    legacy = False
+    chosen: list[tuple] = []                # only when the format sorts; streaming keeps memory flat
+    for _path, results, _report in _inspections(captures, options, enrichment, quiet, failed, each):
+        for result in results:
+            legacy = legacy or result[-1]
             if streaming:
-                record = cloudtrail_record(conn) if fmt == "cloudtrail" else connection_row(conn)
-                output.write(json.dumps(record, ensure_ascii=False) + "\n")
+                output.write(result[0])
             else:
-                chosen.append(conn)
+                chosen.append(result)
     if not streaming:
-        render.WRITERS[fmt](render.sorted_rows(chosen), output)
+        chosen.sort(key=lambda r: r[0])
+        render.WRITERS[fmt]([row for _key, row, _legacy in chosen], output)
     output.flush()
     _exit(failed, fail_on == "legacy" and legacy)
 
@@ -173,7 +192,7 @@ def inspect(captures, fmt, output, quiet, fail_on, selection, options, enrichmen
 @output_options
 @filter_options
 @enrichment_options
-def report(captures, fmt, output, quiet, fail_on, selection, options, enrichment) -> None:
+def report(captures, fmt, output, quiet, fail_on, jobs, selection, options, enrichment) -> None:
     """Legacy-TLS verdict per client and server: who breaks when TLS 1.2 is the minimum, riskiest first.
 
     Example:
@@ -183,12 +202,17 @@ def report(captures, fmt, output, quiet, fail_on, selection, options, enrichment
         pcaptls report rotated-*.pcap.gz --aws-only --format markdown -o report.md
     """
     failed: list[str] = []
+    options = dataclasses.replace(options, jobs=jobs)
     aggregate = Aggregator()
     legacy = False
-    for _path, conns, _report in _inspections(captures, options, enrichment, quiet, failed):
-        for conn in filter(selection, conns):
-            aggregate.add_connection(conn)
-            legacy = legacy or _is_legacy(conn)
+
+    def each(conn: Connection):
+        return (connection_row(conn), _is_legacy(conn)) if selection(conn) else None
+
+    for _path, results, _report in _inspections(captures, options, enrichment, quiet, failed, each):
+        for row, is_legacy in results:
+            aggregate.add(row)
+            legacy = legacy or is_legacy
     rows = aggregate.rows()
     render.write_report(rows, verdict_summary(rows), fmt, output, REPORT_FIELDS)
     output.flush()

@@ -9,6 +9,7 @@ Damage met later stops reading; every connection seen before it is still reporte
 from __future__ import annotations
 
 import os
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import BinaryIO
@@ -39,6 +40,7 @@ class InspectOptions:
     capture_dns: bool = True             # learn server names from DNS answers in the capture
     dns_grace_s: int = DEFAULT_GRACE_S   # an answer names its IPs for TTL + this long
     keep_raw: bool = False               # keep each hello's wire bytes (show --hex); costs memory per connection
+    jobs: int | None = None              # processes for one capture (pcaptls.parallel); None: 2 for a large file
 
 
 class Inspection:
@@ -48,6 +50,7 @@ class Inspection:
                  *, name: str | None = None, enrichment: Enrichment | None = None) -> None:
         self.options = options or InspectOptions()
         enrichment = enrichment or Enrichment()
+        self._enrichment = enrichment
         self.names = NameTable(grace_s=self.options.dns_grace_s) if self.options.capture_dns else None
         self.resolver = Resolver(capture_dns=self.names, snapshots=enrichment.snapshots,
                                  ip_ranges=enrichment.ip_ranges,
@@ -59,6 +62,10 @@ class Inspection:
         self.counters: dict[str, int] = {}
         self.flow_errors: list[FlowError] = []
         self.error: CaptureError | None = None
+        self._source = source
+        self._part: tuple[int, int] | None = None
+        self._position = 0                # index of the packet being processed, counting fast-path ones
+        self._phase = 0                   # where in that packet's processing a flow finishes (merge order)
         if isinstance(source, (list, tuple)):                  # the files of one rotation, read as one
             self._reader = open_chain(source, name=self.name)
         else:
@@ -67,7 +74,15 @@ class Inspection:
         self.compression = self._reader.compression
 
     def __iter__(self) -> Iterator[Connection]:
+        for _order, conn in self._run():
+            yield conn
+
+    def _run(self, part: tuple[int, int] | None = None) -> Iterator[tuple[tuple[int, int, int], Connection]]:
+        """((packet position, phase, conn), connection) as connections finish, in the order of that key.
+        With ``part`` = (k, n) only the flows this process owns are followed (pcaptls.parallel); every
+        process still sees and numbers every flow, so numbering and counters agree."""
         opts = self.options
+        self._part = part
         table = FlowTable(max_flows=opts.max_flows, idle_timeout_ns=int(opts.idle_timeout_s * 1e9),
                           max_pending_bytes=opts.max_pending_bytes)
         counters = self.counters
@@ -87,9 +102,11 @@ class Inspection:
             with self._reader as reader:
                 for ts_ns, linktype, frame, orig_len in reader:
                     packets += 1
+                    self._position = packets + reader.skipped
                     if packets >= next_sweep or ts_ns >= next_sweep_ns:   # before this packet touches a flow
                         next_sweep = packets + _SWEEP_EVERY
                         next_sweep_ns = ts_ns + sweep_ns
+                        self._phase = 0
                         yield from self._sweep(table, ts_ns)
                     seg = decode_frame(linktype, frame, counters)
                     if seg is None:
@@ -107,12 +124,14 @@ class Inspection:
                     if hit is None:
                         flow, d = self._new_flow(table, (src, sport, dst, dport), ts_ns), 0
                         if len(table.flows) > table.max_flows:
+                            self._phase = 1
                             yield from self._evict_oldest(table)
                         if len(table.flows) > peak_flows:
                             peak_flows = len(table.flows)
                     else:
                         flow, d = hit
                         if flags & SYN and not flags & ACK and flow.is_new_connection(d, seq, flags):
+                            self._phase = 1
                             yield from self._finish(table, flow, remove=True)
                             flow, d = self._new_flow(table, (src, sport, dst, dport), ts_ns), 0
                     flow.last_ts_ns = ts_ns
@@ -130,12 +149,14 @@ class Inspection:
                         else:
                             flow.fin[d] = True
                         if flow.rst or (flow.fin[0] and flow.fin[1]):
+                            self._phase = 2
                             yield from self._finish(table, flow, remove=False)
         except CaptureError as exc:
             self.error = exc
         finally:
             counters["packets"] = packets
             counters["tcp_packets"] = tcp_packets
+        self._position, self._phase = packets + self._reader.skipped + 1, 0
         for flow in sorted(table.flows.values(), key=lambda f: f.index):
             yield from self._finish(table, flow, remove=True)
         counters["packets"] += self._fast_packets
@@ -152,7 +173,8 @@ class Inspection:
     def report(self, connections: list[Connection] | tuple[Connection, ...] = ()) -> Report:
         """A Report of this (finished) inspection holding ``connections``."""
         return Report(capture=self.name, connections=tuple(connections),
-                      counters=dict(sorted(self.counters.items())), flow_errors=tuple(self.flow_errors),
+                      counters=dict(sorted(self.counters.items())),
+                      flow_errors=tuple(sorted(self.flow_errors, key=lambda e: e.conn)),
                       error=self.error, format=self.format, compression=self.compression)
 
     # ---- per flow --------------------------------------------------------------------------------
@@ -160,7 +182,11 @@ class Inspection:
     def _new_flow(self, table: FlowTable, key: tuple, ts_ns: int) -> Flow:
         flow = table.add(key, ts_ns)
         opts = self.options
-        if (key[1] == 53 or key[3] == 53) and self.names is not None:
+        dns = key[1] == 53 or key[3] == 53
+        if self._part is not None and not dns and flow_owner(key, self._part[1]) != self._part[0]:
+            self._skip(flow)              # another process follows it; here its packets are only counted
+            return flow
+        if dns and self.names is not None:
             flow.session = DnsTcpSession(flow.index, self.names, self.counters)
         else:
             flow.session = TlsSession(flow.index, scan_limit=opts.scan_limit, max_handshake_len=opts.max_handshake_len,
@@ -276,7 +302,7 @@ class Inspection:
         sni = session.client_hello.server_name if session.client_hello is not None else None
         identity = self.resolver.identify(sni.decode("utf-8", "backslashreplace") if sni else None,
                                           str(server.ip), flow.first_ts_ns)
-        yield session.result(capture=self.name, ts_ns=flow.first_ts_ns, last_ts_ns=flow.last_ts_ns,
+        yield (self._position, self._phase, flow.index), session.result(capture=self.name, ts_ns=flow.first_ts_ns, last_ts_ns=flow.last_ts_ns,
                              endpoints=endpoints, closed_by=closed_by, packets=(flow.packets[0], flow.packets[1]),
                              payload_bytes=(flow.payload_bytes[0], flow.payload_bytes[1]), identity=identity)
 
@@ -286,7 +312,7 @@ class Inspection:
             entries = flow.skip[1]
             flow.last_ts_ns = max(flow.last_ts_ns, entries[0][1], entries[1][1])
         for flow in table.idle(now_ns):
-            if not flow.closed:
+            if not flow.closed and flow.session is not None:     # another process's flow is its to count
                 table.evicted += 1
             yield from self._finish(table, flow, remove=True)
 
@@ -295,10 +321,18 @@ class Inspection:
         for flow in self._skipping.values():
             entries = flow.skip[1]
             flow.last_ts_ns = max(flow.last_ts_ns, entries[0][1], entries[1][1])
-        for flow in table.oldest(len(table) - table.max_flows + max(table.max_flows // 10, 1)):
-            if not flow.closed:
+        victims = table.oldest(len(table) - table.max_flows + max(table.max_flows // 10, 1))
+        for flow in sorted(victims, key=lambda f: f.index):     # finish order = flow order, as everywhere
+            if not flow.closed and flow.session is not None:
                 table.evicted += 1
             yield from self._finish(table, flow, remove=True)
+
+
+def flow_owner(key: tuple, n: int) -> int:
+    """Which of ``n`` processes follows the flow with this 4-tuple, in whichever direction it is seen."""
+    src, sport, dst, dport = key
+    a, b = src + sport.to_bytes(2, "big"), dst + dport.to_bytes(2, "big")
+    return zlib.crc32(min(a, b) + max(a, b)) % n
 
 
 def _shipped_catalog():

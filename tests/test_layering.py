@@ -21,6 +21,7 @@ ALLOWED: dict[str, set[str]] = {
     "dnsflow": {"errors", "enrich"},
     "pipeline": {"errors", "model", "capture", "tcp", "tls", "enrich", "session", "dnsflow", "results"},
     "report": {"errors", "model", "tls", "enrich", "results", "report"},
+    "parallel": {"pipeline", "enrich"},
     "batch": {"errors", "model", "results", "pipeline", "report", "enrich", "batch"},
     "cli": {"*"},
     "__init__": {"*"},

@@ -26,7 +26,12 @@ class ChainedCapture:
         self.compression = self._first.compression
         self.counters: dict[str, int] = {}
         self.ignore: dict[bytes, list[int]] | None = None   # handed to each file's reader (the fast path)
+        self._done_skipped = 0                      # frames the finished files counted into ``ignore``
         self._current: CaptureReader | None = None
+
+    @property
+    def skipped(self) -> int:
+        return self._done_skipped + (self._current.skipped if self._current is not None else 0)
 
     def __enter__(self) -> ChainedCapture:
         return self
@@ -50,6 +55,7 @@ class ChainedCapture:
             finally:
                 for key, value in reader.counters.items():
                     self.counters[key] = self.counters.get(key, 0) + value
+                self._done_skipped += reader.skipped
                 reader.close()
                 self._current = None
 

@@ -212,6 +212,7 @@ class CaptureReader:
         # SYN/FIN/RST whose raw address+port bytes are a key here are counted into the entry
         # ([packets, last ts_ns, TCP payload bytes]) instead of being yielded.
         self.ignore: dict[bytes, list[int]] | None = None
+        self.skipped = 0                    # frames counted into ``ignore`` instead of yielded
 
     def __enter__(self) -> CaptureReader:
         return self
@@ -255,6 +256,7 @@ class CaptureReader:
         entry[0] += 1
         entry[1] = ts_ns
         entry[2] += payload
+        self.skipped += 1
         return True
 
     def _error(self, detail: str, offset: int) -> CaptureError:
@@ -320,6 +322,7 @@ class CaptureReader:
                                 entry[0] += 1
                                 entry[1] = sec * ns + frac * mult
                                 entry[2] += total - 20 - ((doff >> 4) << 2)
+                                self.skipped += 1
                                 pos = nxt
                                 continue
                     elif ethertype == 0x86DD and caplen >= 74:
@@ -330,6 +333,7 @@ class CaptureReader:
                                 entry[0] += 1
                                 entry[1] = sec * ns + frac * mult
                                 entry[2] += plen - ((doff >> 4) << 2)
+                                self.skipped += 1
                                 pos = nxt
                                 continue
                 yield sec * ns + frac * mult, linktype, buf[p:nxt], orig_len

@@ -79,11 +79,15 @@ def write_table(rows: Iterable[dict], out: TextIO) -> None:
     out.write("\n" + TABLE_LEGEND)
 
 
+def order_key(c) -> tuple:
+    """The report order: first packet time, then addresses (STYLE 13)."""
+    return (c.ts_ns, c.client.ip.version, c.client.ip.packed, c.client.port, c.server.ip.packed, c.server.port,
+            c.capture, c.conn)
+
+
 def sorted_rows(conns) -> list[dict]:
-    """Rows in the report order: first packet time, then addresses (STYLE 13)."""
-    ordered = sorted(conns, key=lambda c: (c.ts_ns, c.client.ip.version, c.client.ip.packed, c.client.port,
-                                           c.server.ip.packed, c.server.port, c.capture, c.conn))
-    return [connection_row(c) for c in ordered]
+    """Rows in the report order."""
+    return [connection_row(c) for c in sorted(conns, key=order_key)]
 
 
 def write_names(tables, fmt: str, out: TextIO) -> None:

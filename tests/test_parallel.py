@@ -1,0 +1,101 @@
+"""pcaptls.parallel: one capture on two processes gives exactly what one process gives."""
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+import pcaptls
+from pcaptls.cli import cli
+from pcaptls.parallel import MappedInspection, jobs_for
+from pcaptls.pipeline import InspectOptions, flow_owner
+from pcaptls.report.rows import connection_row
+from tests.conftest import CAPTURES
+from tests.test_memory_bound import _capture
+from tests.test_pipeline import _interleaved
+
+CASES = ["crafted/tuple_reuse.pcap", "crafted/seed_cloudwatch_fips.pcap", "crafted/lost_segment.pcap",
+         "crafted/tunnels.pcap", "crafted/truncated.pcap", "crafted/overlap.pcap", "dns/dns_names.pcap",
+         "corpus/ndpi/KakaoTalk_chat.pcap", "corpus/zeek/hrr.pcap", "live/tls13_pcapng.pcapng",
+         "crafted/compressed.pcap.zst"]
+
+
+def _cli(*args: str):
+    return CliRunner().invoke(cli, list(args), catch_exceptions=False)
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_inspect_output_is_the_same_with_one_or_two_processes(name: str) -> None:
+    path = str(CAPTURES / name)
+    one, two = _cli("inspect", path, "--format", "jsonl", "--jobs", "1"), _cli("inspect", path, "--format", "jsonl", "--jobs", "2")
+    assert (two.exit_code, two.stdout, two.stderr) == (one.exit_code, one.stdout, one.stderr)
+    assert one.stdout                                      # each case has connections
+
+
+def test_report_is_the_same_with_one_or_two_processes() -> None:
+    path = str(CAPTURES / "crafted" / "seed_cloudwatch_fips.pcap")
+    one = _cli("report", path, "--format", "json", "-q", "--jobs", "1")
+    two = _cli("report", path, "--format", "json", "-q", "--jobs", "2")
+    assert two.stdout == one.stdout and json.loads(two.stdout)["rows"][0]["verdict"] == "broken"
+
+
+@pytest.mark.parametrize("make", [lambda: _interleaved(40), lambda: _capture(flows=1500, hole_bytes=14 * 1460)],
+                         ids=["interleaved", "evictions"])
+def test_counters_flow_errors_and_order_agree(tmp_path, make) -> None:
+    path = tmp_path / "c.pcap"
+    path.write_bytes(make())
+    opts = InspectOptions(max_flows=300, max_pending_bytes=16 * 1024)
+    runs = []
+    for jobs in (1, 2):
+        insp = MappedInspection(str(path), connection_row, _with_jobs(opts, jobs))
+        assert insp.jobs == jobs
+        rows = list(insp)
+        report = insp.report()
+        runs.append((rows, report.counters, [str(e) for e in report.flow_errors]))
+    assert runs[0] == runs[1]
+    assert runs[0][1]["flows"] > 0
+
+
+def _with_jobs(opts: InspectOptions, jobs: int) -> InspectOptions:
+    import dataclasses
+    return dataclasses.replace(opts, jobs=jobs)
+
+
+def test_flow_owner_is_the_same_in_both_directions() -> None:
+    a, b = (bytes([10, 0, 0, 1]), 40000), (bytes([10, 0, 0, 2]), 443)
+    for n in (2, 3):
+        assert flow_owner((a[0], a[1], b[0], b[1]), n) == flow_owner((b[0], b[1], a[0], a[1]), n)
+
+
+def test_only_files_are_split(tmp_path) -> None:
+    small = str(CAPTURES / "live" / "tls12.pcap")
+    assert jobs_for(small, None) == 1 and jobs_for(small, 2) == 2
+    assert jobs_for("-", 2) == 1 and jobs_for(str(tmp_path / "missing.pcap"), 2) == 1
+
+
+def test_a_failure_in_the_second_process_is_reported(tmp_path) -> None:
+    path = tmp_path / "c.pcap"
+    path.write_bytes(_interleaved(8))
+    owned = {c.conn for c in pcaptls.inspect_file(str(path)).connections
+             if flow_owner((c.client.ip.packed, c.client.port, c.server.ip.packed, c.server.port), 2) == 1}
+    assert owned
+
+    def fails_there(conn):
+        if conn.conn in owned:
+            raise ValueError("boom in the second process")
+        return conn.conn
+
+    with pytest.raises(RuntimeError, match="boom in the second process"):
+        list(MappedInspection(str(path), fails_there, _with_jobs(InspectOptions(), 2)))
+
+
+def test_stopping_early_does_not_wait_for_the_second_process(tmp_path) -> None:
+    import time
+    path = tmp_path / "c.pcap"
+    path.write_bytes(_interleaved(60))
+    insp = iter(MappedInspection(str(path), lambda c: c.conn, _with_jobs(InspectOptions(), 2)))
+    start = time.monotonic()
+    next(insp)
+    insp.close()                                          # the consumer goes away (| head, Ctrl-C)
+    assert time.monotonic() - start < 10
