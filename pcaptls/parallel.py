@@ -25,7 +25,7 @@ from typing import Any
 from pcaptls.enrich.identity import Enrichment
 from pcaptls.pipeline import InspectOptions, Inspection
 
-MIN_SIZE = 32 << 20                  # below this a second process costs more than it saves
+MIN_SIZE = 192 << 20                 # below this a second process costs more than it saves (bench: 100 MB)
 _BATCH = 512                         # results per message from the second process
 # Counters only the process following a flow adds to; the others come out the same in both processes.
 _OWN_COUNTERS = ("tls_connections", "flows_evicted", "tcp_retransmitted_bytes", "tcp_gap_bytes",
