@@ -1,12 +1,12 @@
-"""One capture on two processes. Owns: running a second process over the same capture, splitting the
-flows between the two by a hash of their endpoints, and merging both streams back into exactly the order
+"""One capture on several processes. Owns: running other processes over the same capture, splitting the
+flows between them by a hash of their endpoints, and merging both streams back into exactly the order
 one process gives. Imports: pipeline, enrich.identity.
 
-Both processes read the whole capture, so every flow is numbered, counted and evicted identically in
-both; each follows TLS only through the flows it owns and lets the capture reader count the others'
+Every process reads the whole capture, so every flow is numbered, counted and evicted identically in
+all; each follows TLS only through the flows it owns and lets the capture reader count the others'
 packets. Every connection is turned, in the process that followed it, into what the caller needs (a row,
 a JSON line, or None to drop it): only that small result crosses to the parent, never a Connection (one
-costs ~120 us to pickle and unpickle). Both streams are ordered by (packet position, phase, connection
+costs ~120 us to pickle and unpickle). All streams are ordered by (packet position, phase, connection
 number); merging on that key reproduces the single-process order, so output does not depend on the
 number of processes.
 """
@@ -26,7 +26,8 @@ from pcaptls.enrich.identity import Enrichment
 from pcaptls.pipeline import InspectOptions, Inspection
 
 MIN_SIZE = 192 << 20                 # below this a second process costs more than it saves (bench: 100 MB)
-_BATCH = 512                         # results per message from the second process
+MAX_AUTO_JOBS = 4                    # each process reads every frame: more rarely pays
+_BATCH = 512                         # results per message from another process
 # Counters only the process following a flow adds to; the others come out the same in both processes.
 _OWN_COUNTERS = ("tls_connections", "flows_evicted", "tcp_retransmitted_bytes", "tcp_gap_bytes",
                  "tcp_overlap_conflicts", "tls_without_handshake")
@@ -41,13 +42,15 @@ def _paths(source: Any) -> list[str] | None:
 
 
 def jobs_for(source: Any, jobs: int | None) -> int:
-    """1 or 2: only files on disk can be read twice (not stdin or pipes); by default only large ones."""
+    """How many processes read ``source``: only files on disk can be read more than once (not stdin or
+    pipes); by default the cores, up to MAX_AUTO_JOBS, and only for large files."""
     paths = _paths(source)
     if paths is None or "fork" not in multiprocessing.get_all_start_methods():
         return 1
     if jobs is None:
-        return 2 if (os.cpu_count() or 1) >= 2 and sum(os.path.getsize(p) for p in paths) >= MIN_SIZE else 1
-    return 2 if jobs >= 2 else 1
+        large = sum(os.path.getsize(p) for p in paths) >= MIN_SIZE
+        return min(os.cpu_count() or 1, MAX_AUTO_JOBS) if large else 1
+    return max(jobs, 1)
 
 
 class MappedInspection:
@@ -73,16 +76,16 @@ class MappedInspection:
                 if result is not None:
                     yield result
             return
-        yield from _merged(self.inspection, fn)
+        yield from _merged(self.inspection, fn, self.jobs)
 
 
-def _child(insp: Inspection, fn: Callable[[Any], Any], send: Any) -> None:
-    """The second process: follow the flows it owns, send results in batches, then what it counted."""
+def _child(insp: Inspection, fn: Callable[[Any], Any], part: tuple[int, int], send: Any) -> None:
+    """Another process: follow the flows it owns, send results in batches, then what it counted."""
     try:
         mine = Inspection(insp._source, dataclasses.replace(insp.options, jobs=1), name=insp.name,
                           enrichment=insp._enrichment)
         batch = []
-        for key, conn in mine._run(part=(1, 2)):
+        for key, conn in mine._run(part=part):
             batch.append((key, fn(conn)))
             if len(batch) >= _BATCH:
                 send.send(("results", batch))
@@ -103,51 +106,66 @@ def _receive(recv: Any, inbox: queue.Queue) -> None:
             if message[0] != "results":
                 return
     except (EOFError, OSError):
-        inbox.put(("crash", "the second process ended without a result"))
+        inbox.put(("crash", "a worker process ended without a result"))
 
 
-def _merged(insp: Inspection, fn: Callable[[Any], Any]) -> Iterator[Any]:
-    ctx = multiprocessing.get_context("fork")
-    recv, send = ctx.Pipe(duplex=False)
-    child = ctx.Process(target=_child, args=(insp, fn, send), daemon=True)
-    child.start()
-    send.close()
-    inbox: queue.Queue = queue.Queue(maxsize=64)
-    thread = threading.Thread(target=_receive, args=(recv, inbox), daemon=True)
-    thread.start()
-    tail: list[Any] = []
+class _Worker:
+    """One other process and the thread that moves its messages into a queue."""
 
-    def theirs() -> Iterator[tuple[Any, Any]]:
+    def __init__(self, ctx: Any, insp: Inspection, fn: Callable[[Any], Any], part: tuple[int, int]) -> None:
+        recv, send = ctx.Pipe(duplex=False)
+        self.recv = recv
+        self.process = ctx.Process(target=_child, args=(insp, fn, part, send), daemon=True)
+        self.process.start()
+        send.close()
+        self.inbox: queue.Queue = queue.Queue(maxsize=64)
+        self.thread = threading.Thread(target=_receive, args=(recv, self.inbox), daemon=True)
+        self.thread.start()
+        self.tail: list[Any] = []
+
+    def results(self) -> Iterator[tuple[Any, Any]]:
         while True:
-            message = inbox.get()
+            message = self.inbox.get()
             if message[0] != "results":
-                tail.append(message)
+                self.tail.append(message)
                 return
             yield from message[1]
 
+    def stop(self) -> None:
+        if not self.tail:               # stopped early (an error, or the consumer went away)
+            self.process.kill()
+        self.process.join(timeout=60)
+        if self.process.is_alive():
+            self.process.kill()
+        self.recv.close()
+        self.thread.join(timeout=5)
+
+
+def _merged(insp: Inspection, fn: Callable[[Any], Any], jobs: int) -> Iterator[Any]:
+    ctx = multiprocessing.get_context("fork")
+    workers = [_Worker(ctx, insp, fn, (k, jobs)) for k in range(1, jobs)]
+
     def mine() -> Iterator[tuple[Any, Any]]:
-        for key, conn in insp._run(part=(0, 2)):
+        for key, conn in insp._run(part=(0, jobs)):
             yield key, fn(conn)
 
     try:
-        for _key, result in heapq.merge(mine(), theirs(), key=lambda item: item[0]):
+        streams = [mine(), *(w.results() for w in workers)]
+        for _key, result in heapq.merge(*streams, key=lambda item: item[0]):
             if result is not None:
                 yield result
     finally:
-        if not tail:                    # stopped early (an error, or the consumer went away): stop the child
-            child.kill()
-        child.join(timeout=60)
-        if child.is_alive():
-            child.kill()
-        recv.close()
-        thread.join(timeout=5)
-    kind, *rest = tail[0] if tail else ("crash", "no result from the second process")
-    if kind == "crash":
-        raise RuntimeError(f"pcaptls: the second inspection process failed:\n{rest[0]}")
-    counters, flow_errors, pending_peak = rest
-    for name in _OWN_COUNTERS:
-        if counters.get(name):
-            insp.counters[name] = insp.counters.get(name, 0) + counters[name]
-    insp.counters["tcp_pending_peak_bytes"] = max(insp.counters.get("tcp_pending_peak_bytes", 0), pending_peak)
-    insp.flow_errors = sorted(insp.flow_errors + flow_errors, key=lambda e: e.conn)
+        for worker in workers:
+            worker.stop()
+    for worker in workers:
+        kind, *rest = worker.tail[0] if worker.tail else ("crash", "no result from a worker process")
+        if kind == "crash":
+            raise RuntimeError(f"pcaptls: an inspection process failed:\n{rest[0]}")
+        counters, flow_errors, pending_peak = rest
+        for name in _OWN_COUNTERS:
+            if counters.get(name):
+                insp.counters[name] = insp.counters.get(name, 0) + counters[name]
+        insp.counters["tcp_pending_peak_bytes"] = max(insp.counters.get("tcp_pending_peak_bytes", 0), pending_peak)
+        insp.flow_errors = insp.flow_errors + flow_errors
+    insp.flow_errors = sorted(insp.flow_errors, key=lambda e: e.conn)
     insp.counters["flow_errors"] = len(insp.flow_errors)

@@ -47,13 +47,13 @@ def test_counters_flow_errors_and_order_agree(tmp_path, make) -> None:
     path.write_bytes(make())
     opts = InspectOptions(max_flows=300, max_pending_bytes=16 * 1024)
     runs = []
-    for jobs in (1, 2):
+    for jobs in (1, 2, 3):
         insp = MappedInspection(str(path), connection_row, _with_jobs(opts, jobs))
         assert insp.jobs == jobs
         rows = list(insp)
         report = insp.report()
         runs.append((rows, report.counters, [str(e) for e in report.flow_errors]))
-    assert runs[0] == runs[1]
+    assert runs[0] == runs[1] == runs[2]
     assert runs[0][1]["flows"] > 0
 
 
@@ -70,7 +70,7 @@ def test_flow_owner_is_the_same_in_both_directions() -> None:
 
 def test_only_files_are_split(tmp_path) -> None:
     small = str(CAPTURES / "live" / "tls12.pcap")
-    assert jobs_for(small, None) == 1 and jobs_for(small, 2) == 2
+    assert jobs_for(small, None) == 1 and jobs_for(small, 2) == 2 and jobs_for(small, 3) == 3
     assert jobs_for("-", 2) == 1 and jobs_for(str(tmp_path / "missing.pcap"), 2) == 1
 
 
@@ -86,7 +86,7 @@ def test_a_failure_in_the_second_process_is_reported(tmp_path) -> None:
             raise ValueError("boom in the second process")
         return conn.conn
 
-    with pytest.raises(RuntimeError, match="boom in the second process"):
+    with pytest.raises(RuntimeError, match="boom in the second process"):   # raised in a worker, reported here
         list(MappedInspection(str(path), fails_there, _with_jobs(InspectOptions(), 2)))
 
 
