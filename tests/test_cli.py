@@ -229,6 +229,7 @@ def test_refresh_catalog_from_an_installed_botocore(tmp_path, monkeypatch) -> No
     result = run("refresh-catalog", "--dest", str(dest))
     assert result.exit_code == 0 and "botocore 9.9.9" in result.stdout
     assert gzip.decompress(dest.read_bytes()) == gzip.decompress(shipped_catalog_path().read_bytes())
+    assert (dest.parent / "endpoints.index.json.gz").exists()          # the pre-rendered index, rewritten too
 
 
 def test_refresh_catalog_without_botocore_says_how_to_install(monkeypatch) -> None:

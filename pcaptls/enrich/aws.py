@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import gzip
+import hashlib
 import importlib.resources
 import json
 import re
@@ -24,6 +25,7 @@ TLS12_FIPS_SINCE = "2021-03-31"  # AWS Security Bulletin AWS-2020-001: all FIPS 
 TLS12_ALL_SINCE = "2023-06-28"   # AWS Security Blog, 2022-06-28: all AWS API endpoints, all Regions, by this date
 
 SHIPPED_CATALOG = "endpoints.json.gz"
+SHIPPED_INDEX = "endpoints.index.json.gz"     # its hostnames, rendered (written by catalog_refresh)
 
 # Endpoint prefix -> the name AWS gives the service. Unknown prefixes get service_name None.
 SERVICE_NAMES: Mapping[str, str] = MappingProxyType({
@@ -235,8 +237,9 @@ def _endpoint(host: str, partition: str, service: str, region: str | None, *, fi
 # Building the index from endpoints.json
 
 
-def load_catalog(data: bytes | Mapping[str, Any]) -> Catalog:
-    """Index a botocore endpoints.json given as bytes (plain or gzip) or as the parsed dict."""
+def load_catalog(data: bytes | Mapping[str, Any], prebuilt: list | None = None) -> Catalog:
+    """Index a botocore endpoints.json given as bytes (plain or gzip) or as the parsed dict. ``prebuilt``:
+    the rendered hostnames (``index_rows`` of the same catalog), which saves rendering them (0.28 s)."""
     if isinstance(data, (bytes, bytearray, memoryview)):
         raw = bytes(data)
         try:
@@ -248,19 +251,40 @@ def load_catalog(data: bytes | Mapping[str, Any]) -> Catalog:
     elif not isinstance(data, Mapping):
         raise TypeError(f"load_catalog takes bytes or a dict, not {type(data).__name__}")
     try:
-        return _build(data)
+        return _build(data, prebuilt)
     except (TypeError, AttributeError, KeyError, ValueError) as err:   # a field of the wrong shape
         raise EnrichmentDataError(f"endpoint catalog is malformed: {err!r}") from err
 
 
+def index_rows(catalog: Catalog) -> list[list[Any]]:
+    """The catalog's rendered hostnames as plain rows, for SHIPPED_INDEX."""
+    return [[e.hostname, e.partition, e.service, e.region, e.fips, e.dualstack, e.global_endpoint, e.s3_form]
+            for e in sorted(catalog.hostnames.values(), key=lambda e: e.hostname)]
+
+
+def index_document(raw: bytes, catalog: Catalog) -> bytes:
+    """SHIPPED_INDEX's content for the catalog file ``raw`` (gzip or plain) it was built from."""
+    body = {"catalog_sha256": hashlib.sha256(raw).hexdigest(), "rows": index_rows(catalog)}
+    return gzip.compress(json.dumps(body, separators=(",", ":")).encode(), compresslevel=9, mtime=0)
+
+
 @functools.lru_cache(maxsize=1)
 def load_shipped_catalog() -> Catalog:
-    """The catalog snapshot shipped in pcaptls/enrich/data/ (see SOURCE.md there). Reads one file."""
+    """The catalog snapshot shipped in pcaptls/enrich/data/ (see SOURCE.md there), with its pre-rendered
+    hostname index when that was built from this very file (else the hostnames are rendered here)."""
+    data = importlib.resources.files("pcaptls.enrich").joinpath("data")
     try:
-        raw = importlib.resources.files("pcaptls.enrich").joinpath("data", SHIPPED_CATALOG).read_bytes()
+        raw = data.joinpath(SHIPPED_CATALOG).read_bytes()
     except OSError as err:
         raise EnrichmentDataError(f"shipped endpoint catalog missing: {err}") from err
-    return load_catalog(raw)
+    prebuilt = None
+    try:
+        index = json.loads(gzip.decompress(data.joinpath(SHIPPED_INDEX).read_bytes()))
+        if index.get("catalog_sha256") == hashlib.sha256(raw).hexdigest():
+            prebuilt = index["rows"]
+    except (OSError, EOFError, zlib.error, ValueError, AttributeError, KeyError):
+        prebuilt = None                 # no usable index: render the hostnames instead
+    return load_catalog(raw, prebuilt)
 
 
 def _field(obj: Any, key: str, kind: type, what: str) -> Any:
@@ -283,7 +307,7 @@ class _Candidate:
     rank: tuple[bool, bool, bool]   # (key is a region, not deprecated, hostname starts with the service)
 
 
-def _build(doc: Mapping[str, Any]) -> Catalog:
+def _build(doc: Mapping[str, Any], prebuilt: list | None = None) -> Catalog:
     candidates: dict[str, list[_Candidate]] = {}
     partitions, services = [], set()
     for pdoc in _field(doc, "partitions", list, "top level"):
@@ -302,11 +326,18 @@ def _build(doc: Mapping[str, Any]) -> Catalog:
         partitions.append(part)
         for service, sdoc in _field(pdoc, "services", dict, what).items():
             services.add(service)
-            for key, edoc in _field(sdoc, "endpoints", dict, f"{what} service {service}").items():
+            endpoints = _field(sdoc, "endpoints", dict, f"{what} service {service}")
+            if prebuilt is not None:
+                continue                   # the hostnames come rendered already (see SHIPPED_INDEX)
+            for key, edoc in endpoints.items():
                 if isinstance(edoc, Mapping):
                     for cand in _render(part, defaults, service, sdoc, key, edoc):
                         candidates.setdefault(cand.endpoint.hostname, []).append(cand)
     index = {}
+    for host, partition, service, region, fips, dualstack, global_endpoint, s3_form in prebuilt or ():
+        index[host] = _endpoint(host, partition, service, region, fips=fips, dualstack=dualstack,
+                                global_endpoint=global_endpoint, s3_form=s3_form)
+        services.add(service)
     for host, cands in candidates.items():
         best = max(cands, key=lambda c: c.rank).endpoint   # max() keeps the first of equals: catalog order
         index[host] = _endpoint(host, best.partition, best.service, best.region,

@@ -11,7 +11,7 @@ import importlib
 import os
 from pathlib import Path
 
-from pcaptls.enrich.aws import load_catalog
+from pcaptls.enrich.aws import SHIPPED_INDEX, index_document, load_catalog
 from pcaptls.errors import EnrichmentDataError
 
 INSTALL_ADVICE = "install it with `pip install botocore` (or `pip install -U botocore` for the newest catalog)"
@@ -38,6 +38,7 @@ def refresh_catalog(dest: Path, *, date: str | None = None) -> str:
     dest = Path(dest)
     data = gzip.compress(raw, compresslevel=9, mtime=0) if dest.suffix == ".gz" else raw
     _write_atomically(dest, data)
+    _write_atomically(dest.parent / SHIPPED_INDEX, index_document(data, catalog))
     if date is not None:
         note = source_note(version, date, hashlib.sha256(raw).hexdigest(), len(raw), len(catalog), dest.name)
         _write_atomically(dest.parent / "SOURCE.md", note.encode())
@@ -70,5 +71,5 @@ def _write_atomically(path: Path, data: bytes) -> None:
 
 def shipped_catalog_path() -> Path:
     """The catalog file inside the installed package (what ``load_shipped_catalog`` reads)."""
-    from pcaptls.enrich.aws import SHIPPED_CATALOG
+    from pcaptls.enrich.aws import SHIPPED_INDEX, index_document, SHIPPED_CATALOG
     return Path(__file__).resolve().parent / "data" / SHIPPED_CATALOG

@@ -345,3 +345,17 @@ def test_refresh_without_botocore_gives_install_advice(tmp_path: Path, monkeypat
     monkeypatch.setitem(sys.modules, "botocore", None)     # makes `import botocore` raise ImportError
     with pytest.raises(EnrichmentDataError, match="pip install botocore"):
         refresh_catalog(tmp_path / "endpoints.json.gz")
+
+
+def test_shipped_index_is_the_rendered_catalog() -> None:
+    """The pre-rendered hostname index shipped beside the catalog (it saves ~0.15 s per process) holds
+    exactly what rendering the catalog gives; a refresh rewrites both."""
+    import importlib.resources
+    from pcaptls.enrich import aws
+    raw = (importlib.resources.files("pcaptls.enrich") / "data" / aws.SHIPPED_CATALOG).read_bytes()
+    rendered = aws.load_catalog(raw)
+    aws.load_shipped_catalog.cache_clear()
+    shipped = aws.load_shipped_catalog()
+    assert dict(shipped.hostnames) == dict(rendered.hostnames)
+    assert (importlib.resources.files("pcaptls.enrich") / "data" / aws.SHIPPED_INDEX).read_bytes() == \
+        aws.index_document(raw, rendered)
