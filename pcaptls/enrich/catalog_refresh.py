@@ -56,6 +56,8 @@ def source_note(version: str, date: str, sha256: str, size: int, hostnames: int,
         f"- hostnames pcaptls indexes from it: {hostnames}\n\n"
         "botocore is Apache-2.0 licensed (Copyright Amazon.com, Inc. or its affiliates).\n"
         "Refresh with `pcaptls.enrich.catalog_refresh.refresh_catalog(path, date=...)`; see docs/aws.md.\n"
+        f"- `{SHIPPED_INDEX}`: the hostnames pcaptls renders from it, pre-rendered (written by the refresh; "
+        f"used only when its recorded SHA-256 matches `{filename}`).\n"
     )
 
 
