@@ -99,3 +99,13 @@ def test_stopping_early_does_not_wait_for_the_second_process(tmp_path) -> None:
     next(insp)
     insp.close()                                          # the consumer goes away (| head, Ctrl-C)
     assert time.monotonic() - start < 10
+
+
+@pytest.mark.parametrize("fmt", ["table", "json", "csv", "cloudtrail"])
+def test_every_format_and_several_files_agree(fmt: str) -> None:
+    paths = [str(CAPTURES / "crafted" / "seed_cloudwatch_fips.pcap"), str(CAPTURES / "crafted" / "truncated.pcap"),
+             str(CAPTURES / "dns" / "dns_names.pcap")]
+    one = _cli("inspect", *paths, "--format", fmt, "--jobs", "1", "--below", "TLSv1.3")
+    two = _cli("inspect", *paths, "--format", fmt, "--jobs", "2", "--below", "TLSv1.3")
+    assert (two.exit_code, two.stdout, two.stderr) == (one.exit_code, one.stdout, one.stderr)
+    assert one.exit_code == 1 and one.stdout                 # the truncated file is reported, the rest shown
