@@ -22,12 +22,13 @@ from pcaptls.tls.hello import (
     parse_client_hello, parse_hello_retry_request_draft, parse_server_hello, parse_sslv2_client_hello,
     parse_sslv2_server_hello,
 )
-from pcaptls.tls.records import EOF, NEED_DATA, find_tls_start, guess_upgrade
+from pcaptls.tls.records import EOF, NEED_DATA, RecordSplitter, find_record_boundary, find_tls_start, guess_upgrade
 
 _HELLO_TYPES = frozenset({registry.HT_CLIENT_HELLO, registry.HT_SERVER_HELLO, registry.HT_HELLO_RETRY_REQUEST})
 
-# Direction modes.
-_SCAN, _TLS, _SSL2_AFTER, _DONE, _FAILED = range(5)
+# Direction modes. _RESYNC: after a gap that followed this direction's hello, records are looked for
+# again, and only what tells the outcome is read from them (ChangeCipherSpec, encrypted data, alerts).
+_SCAN, _TLS, _SSL2_AFTER, _DONE, _FAILED, _RESYNC = range(6)
 
 
 def _raw(hello, raw: bytes):
@@ -92,6 +93,9 @@ class TlsSession:
             st.encrypted = True
             st.mode = _DONE
             self._check_done()
+        elif mode == _RESYNC:
+            st.scan += data
+            self._resync(d)
 
     def gap(self, d: int, missing: int, offset: int) -> None:
         """``missing`` bytes of direction ``d`` were not captured, ending at stream ``offset``."""
@@ -100,12 +104,14 @@ class TlsSession:
         if st.mode == _SCAN:
             st.scan.clear()
             st.scanned = offset
-        elif st.mode == _TLS:
+        elif st.mode in (_TLS, _RESYNC):
+            st.reader = None
             if not st.hello:
                 self._error(d, "gap", offset - missing, f"{missing} bytes missing from the capture before the hello was complete")
-            st.mode = _FAILED if not st.hello else _DONE
-            st.reader = None
-            self._check_done()
+                st.mode = _FAILED
+                self._check_done()
+            else:                       # the hello is in: look for records again after the hole
+                st.mode, st.scan, st.scanned = _RESYNC, bytearray(), offset
 
     def end(self, d: int) -> None:
         """Direction ``d`` ended (FIN/RST seen or the capture ended)."""
@@ -119,12 +125,49 @@ class TlsSession:
             except MalformedInput as exc:
                 if not st.hello:   # cut by the end of the capture (or of the connection) before the hello
                     self._error(d, "truncated", exc.offset, str(exc), stop=False)
-        if st.mode in (_SCAN, _TLS, _SSL2_AFTER):
+        if st.mode in (_SCAN, _TLS, _SSL2_AFTER, _RESYNC):
             st.mode = _DONE
         st.scan = bytearray()
         self._check_done()
 
     # ---- finding TLS -----------------------------------------------------------------------------
+
+    def _resync(self, d: int) -> None:
+        """Records again after a gap: ChangeCipherSpec or encrypted data ends the direction, an alert is
+        recorded; handshake records (the rest of a Certificate, say) are stepped over."""
+        st = self.dirs[d]
+        if st.reader is None:
+            pos = find_record_boundary(bytes(st.scan), limit=self.scan_limit)
+            if pos is None:
+                if len(st.scan) >= self.scan_limit:
+                    st.mode, st.scan = _DONE, bytearray()
+                    self._check_done()
+                return
+            st.reader = RecordSplitter(base_offset=st.scanned + pos, allow_sslv2=False)
+            st.reader.feed(bytes(st.scan[pos:]))
+            st.scan = bytearray()
+        else:
+            st.reader.feed(bytes(st.scan))
+            st.scan = bytearray()
+        try:
+            while st.mode == _RESYNC:
+                record = st.reader.next_record()
+                if record is NEED_DATA or record is EOF:
+                    return
+                if record.content_type == registry.CT_ALERT and len(record.fragment) == 2 and not st.encrypted:
+                    level, description = record.fragment[0], record.fragment[1]
+                    self.alerts.append(AlertInfo(level, description, "client" if d == self.client else "server",
+                                                 self._ts_ns))
+                    if level == 2:
+                        st.mode = _DONE
+                elif record.content_type in (registry.CT_CHANGE_CIPHER_SPEC, registry.CT_APPLICATION_DATA):
+                    st.encrypted = True
+                    st.mode = _DONE
+        except MalformedInput:
+            st.mode = _DONE                 # lost again: nothing more can be said about this direction
+        if st.mode != _RESYNC:
+            st.reader = None
+            self._check_done()
 
     def _scan(self, d: int) -> None:
         st = self.dirs[d]

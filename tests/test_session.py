@@ -81,3 +81,32 @@ def test_non_tls_gives_up_after_scan_limit() -> None:
 @given(st.lists(st.integers(1, 300), max_size=60), st.sampled_from([TLS12, TLS13]))
 def test_any_chunking_gives_the_same_connection(chunks: list[int], flights) -> None:
     assert _result(_feed(flights, chunks)) == _result(_feed(flights, []))
+
+
+def test_after_a_gap_past_the_hello_records_are_found_again() -> None:
+    """A hole in the server's certificate: its ChangeCipherSpec after the hole still shows the handshake
+    went on (tshark resumes there too)."""
+    flight = server_flight_12("gap", "h2")
+    session = TlsSession(0)
+    session.data(0, client_hello_12("gap", "gap.example.com"), 0)
+    session.data(1, flight[:300], 0)                    # ServerHello and the start of the Certificate
+    session.gap(1, 500, 800)                            # 500 bytes lost
+    session.data(1, flight[800:], 0)                    # the rest of the flight, mid-record
+    session.data(0, client_finish_12("gap"), 0)
+    session.data(1, server_finish_12("gap"), 0)
+    conn = _result(session)
+    assert conn.server_hello is not None and conn.gaps == 1
+    assert conn.server_encrypted and conn.outcome == "established"
+    assert session.done
+
+
+def test_resync_reads_an_alert_after_a_gap() -> None:
+    session = TlsSession(0)
+    session.data(0, client_hello_12("alert", "alert.example.com"), 0)
+    flight = server_flight_12("alert", None)
+    session.data(1, flight[:200], 0)
+    session.gap(1, 100, 300)
+    session.data(1, flight[300:] + bytes.fromhex("15030300020228"), 0)   # ..., fatal handshake_failure
+    conn = _result(session)
+    assert [(a.level, a.description, a.sender) for a in conn.alerts] == [(2, 40, "server")]
+    assert conn.outcome == "failed"

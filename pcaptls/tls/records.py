@@ -240,6 +240,38 @@ _SERVER_START = _pattern(
 _LONGEST_PATTERN = 6
 
 
+def find_record_boundary(data: bytes, *, limit: int = 16384) -> int | None:
+    """After a gap: the first offset where TLS records plausibly start again.
+
+    A plausible header (content type 20-23, version 3.x with x <= 4, length within the record limit) must
+    be followed by a second plausible header right after its record, or its record must end exactly
+    where ``data`` ends; one header alone matches random ciphertext too often. None: not yet.
+    """
+    end = min(len(data), limit)
+    for pos in range(end):
+        length = _plausible_header(data, pos)
+        if length is None:
+            continue
+        nxt = pos + _TLS_HEADER_LEN + length
+        if nxt == len(data) or (nxt + _TLS_HEADER_LEN <= len(data) and _plausible_header(data, nxt) is not None):
+            return pos
+    return None
+
+
+def _plausible_header(data: bytes, pos: int) -> int | None:
+    """The record length if a TLS record header (not heartbeat) plausibly starts at ``pos``."""
+    if pos + _TLS_HEADER_LEN > len(data):
+        return None
+    if data[pos] not in _RESYNC_TYPES or data[pos + 1] != _TLS_MAJOR or data[pos + 2] > 4:
+        return None
+    length = data[pos + 3] << 8 | data[pos + 4]
+    return length if 0 < length <= DEFAULT_MAX_RECORD_LEN else None
+
+
+_RESYNC_TYPES = frozenset({registry.CT_CHANGE_CIPHER_SPEC, registry.CT_ALERT, registry.CT_HANDSHAKE,
+                           registry.CT_APPLICATION_DATA})
+
+
 def find_tls_start(data: bytes, *, client: bool, limit: int = 16384) -> int | None:
     """Offset of the first TLS record carrying a ClientHello, or SSLv2 CLIENT-HELLO (``client=True``); of
     the first ServerHello/HelloRetryRequest record, SSLv2 SERVER-HELLO or alert record (``client=False``).

@@ -370,3 +370,13 @@ def test_server_side_breaks_a_bare_starttls_tie() -> None:
 @given(st.binary(max_size=80), st.binary(max_size=80))
 def test_guess_upgrade_always_names_something(prefix: bytes, server: bytes) -> None:
     assert isinstance(guess_upgrade(prefix, server), str)
+
+
+def test_find_record_boundary_needs_two_headers_or_the_end() -> None:
+    from pcaptls.tls.records import find_record_boundary
+    ccs, appdata = bytes.fromhex("140303000101"), bytes.fromhex("1703030004") + b"abcd"
+    noise = b"\x17\x03\x03\x00\x05xx"                      # a header whose record runs into more noise
+    assert find_record_boundary(b"junk" + ccs + appdata) == 4
+    assert find_record_boundary(b"junk" + appdata) == 4     # ends exactly at the end of the data
+    assert find_record_boundary(noise + b"zzzzzzzz") is None
+    assert find_record_boundary(b"") is None
