@@ -74,11 +74,9 @@ def test_corrupted_real_captures(tmp_path, path) -> None:
         _inspect(bad)
 
 
-@pytest.mark.parametrize("path", REAL, ids=lambda p: p.name)
+@pytest.mark.parametrize("path", [p for p in REAL if p.suffix in (".pcap", ".pcapng")], ids=lambda p: p.name)
 def test_every_truncation_point_of_a_capture_keeps_what_came_before(tmp_path, path) -> None:
     original = path.read_bytes()
-    if path.suffix not in (".pcap", ".pcapng"):
-        pytest.skip("compressed")
     full = pcaptls.inspect_file(str(path))
     step = max(1, len(original) // 25)
     for cut in range(24, len(original), step):
