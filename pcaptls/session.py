@@ -36,7 +36,8 @@ def _raw(hello, raw: bytes):
 
 
 class _Direction:
-    __slots__ = ("mode", "scan", "scanned", "reader", "hello", "encrypted", "tls_offset", "fin", "compat_ccs")
+    __slots__ = ("mode", "scan", "scanned", "reader", "hello", "encrypted", "tls_offset", "compat_ccs",
+                 "splitter")
 
     def __init__(self) -> None:
         self.mode = _SCAN
@@ -46,8 +47,8 @@ class _Direction:
         self.hello = False        # this direction's hello was parsed
         self.encrypted = False
         self.tls_offset: int | None = None
-        self.fin = False
         self.compat_ccs = False   # sent TLS 1.3's compatibility ChangeCipherSpec
+        self.splitter: RecordSplitter | None = None   # records found again after a gap (_RESYNC)
 
 
 class TlsSession:
@@ -111,12 +112,11 @@ class TlsSession:
                 st.mode = _FAILED
                 self._check_done()
             else:                       # the hello is in: look for records again after the hole
-                st.mode, st.scan, st.scanned = _RESYNC, bytearray(), offset
+                st.mode, st.scan, st.scanned, st.splitter = _RESYNC, bytearray(), offset, None
 
     def end(self, d: int) -> None:
         """Direction ``d`` ended (FIN/RST seen or the capture ended)."""
         st = self.dirs[d]
-        st.fin = True
         if st.mode == _TLS and st.reader is not None:
             try:
                 st.reader.feed(b"")
@@ -136,22 +136,21 @@ class TlsSession:
         """Records again after a gap: ChangeCipherSpec or encrypted data ends the direction, an alert is
         recorded; handshake records (the rest of a Certificate, say) are stepped over."""
         st = self.dirs[d]
-        if st.reader is None:
+        if st.splitter is None:
             pos = find_record_boundary(bytes(st.scan), limit=self.scan_limit)
             if pos is None:
                 if len(st.scan) >= self.scan_limit:
                     st.mode, st.scan = _DONE, bytearray()
                     self._check_done()
                 return
-            st.reader = RecordSplitter(base_offset=st.scanned + pos, allow_sslv2=False)
-            st.reader.feed(bytes(st.scan[pos:]))
-            st.scan = bytearray()
+            st.splitter = RecordSplitter(base_offset=st.scanned + pos, allow_sslv2=False)
+            st.splitter.feed(bytes(st.scan[pos:]))
         else:
-            st.reader.feed(bytes(st.scan))
-            st.scan = bytearray()
+            st.splitter.feed(bytes(st.scan))
+        st.scan = bytearray()
         try:
             while st.mode == _RESYNC:
-                record = st.reader.next_record()
+                record = st.splitter.next_record()
                 if record is NEED_DATA or record is EOF:
                     return
                 if record.content_type == registry.CT_ALERT and len(record.fragment) == 2 and not st.encrypted:
@@ -166,7 +165,7 @@ class TlsSession:
         except MalformedInput:
             st.mode = _DONE                 # lost again: nothing more can be said about this direction
         if st.mode != _RESYNC:
-            st.reader = None
+            st.splitter = None
             self._check_done()
 
     def _scan(self, d: int) -> None:

@@ -110,3 +110,19 @@ def test_resync_reads_an_alert_after_a_gap() -> None:
     conn = _result(session)
     assert [(a.level, a.description, a.sender) for a in conn.alerts] == [(2, 40, "server")]
     assert conn.outcome == "failed"
+
+
+def test_a_server_hello_while_the_client_side_resyncs() -> None:
+    """The client's stream lost bytes after its hello and has found records again (a handshake record,
+    no CCS yet) when the ServerHello arrives: both are followed to the end."""
+    cke = bytes.fromhex("1603030025") + bytes([16, 0, 0, 0x21]) + bytes(0x21)
+    session = TlsSession(0)
+    session.data(0, client_hello_12("rs", "rs.example.com"), 0)
+    session.gap(0, 40, 600)
+    session.data(0, b"\x99" * 7 + cke + cke, 0)           # the tail of something lost, then records
+    session.data(1, server_flight_12("rs", None), 0)
+    session.data(0, bytes.fromhex("140303000101"), 0)      # the client's ChangeCipherSpec
+    session.data(1, server_finish_12("rs"), 0)
+    conn = _result(session)
+    assert conn.server_hello is not None and conn.client_encrypted and conn.server_encrypted
+    assert conn.outcome == "established"
