@@ -31,7 +31,7 @@ from pcaptls.batch import Settings, run_batch
 from pcaptls.report.escape import terminal as escape_terminal
 from pcaptls.report.verdict import REPORT_FIELDS, Aggregator
 from pcaptls.report.verdict import summary as verdict_summary
-from pcaptls.results import Connection, Report, client_max_version
+from pcaptls.results import Connection, client_max_version
 from pcaptls.tls import registry
 
 EXIT_LEGACY = 3
@@ -91,9 +91,9 @@ def filter_options(func: Callable) -> Callable:
 
 
 def _inspections(paths, options: InspectOptions, enrichment: Enrichment, quiet: bool, failed: list[str],
-                 fn: Callable[[Connection], object] | None = None) -> Iterator[tuple[str, Iterator, Callable[[], Report]]]:
-    """Each readable capture as (path, ``fn(connection)`` for its connections as they finish, dropping
-    None, and its report once consumed). With ``fn`` a large file is read by two processes
+                 fn: Callable[[Connection], object] | None = None) -> Iterator[Iterator]:
+    """For each readable capture, ``fn(connection)`` for its connections as they finish (None dropped);
+    its counts and errors go to stderr once consumed. With ``fn`` a large file is read by several processes
     (pcaptls.parallel) and only ``fn``'s results cross between them; without, the connections themselves."""
     for path in paths:
         try:
@@ -105,7 +105,7 @@ def _inspections(paths, options: InspectOptions, enrichment: Enrichment, quiet: 
             click.echo(f"Error: {exc}" if exc.path else f"Error: {path}: {exc}", err=True)
             failed.append(path)
             continue
-        yield path, iter(insp), insp.report
+        yield iter(insp)
         report = insp.report()
         if not quiet:
             for line in render.summary(report):
@@ -172,7 +172,7 @@ def inspect(captures, fmt, output, quiet, fail_on, jobs, selection, options, enr
 
     legacy = False
     chosen: list[tuple] = []                # only when the format sorts; streaming keeps memory flat
-    for _path, results, _report in _inspections(captures, options, enrichment, quiet, failed, each):
+    for results in _inspections(captures, options, enrichment, quiet, failed, each):
         for result in results:
             legacy = legacy or result[-1]
             if streaming:
@@ -209,7 +209,7 @@ def report(captures, fmt, output, quiet, fail_on, jobs, selection, options, enri
     def each(conn: Connection):
         return (connection_row(conn), _is_legacy(conn)) if selection(conn) else None
 
-    for _path, results, _report in _inspections(captures, options, enrichment, quiet, failed, each):
+    for results in _inspections(captures, options, enrichment, quiet, failed, each):
         for row, is_legacy in results:
             aggregate.add(row)
             legacy = legacy or is_legacy
@@ -239,7 +239,7 @@ def show(capture, hexdump, color, selection, options, enrichment) -> None:
     color = sys.stdout.isatty() if color is None else color
     shown = 0
     options = dataclasses.replace(options, keep_raw=hexdump)
-    for _path, conns, _report in _inspections([capture], options, enrichment, True, failed):
+    for conns in _inspections([capture], options, enrichment, True, failed):
         chosen = sorted(filter(selection, conns), key=lambda c: (c.ts_ns, c.conn))
         shown += len(chosen)
         click.echo(render_connections(chosen, hexdump=hexdump, color=color), nl=False, color=color)

@@ -64,7 +64,7 @@ class Inspection:
         self.error: CaptureError | None = None
         self._source = source
         self._part: tuple[int, int] | None = None
-        self._position = 0                # index of the packet being processed, counting fast-path ones
+        self._position = 0                # index (fast-path frames included) of the packet at which flows finish
         self._phase = 0                   # where in that packet's processing a flow finishes (merge order)
         if isinstance(source, (list, tuple)):                  # the files of one rotation, read as one
             self._reader = open_chain(source, name=self.name)
@@ -89,7 +89,6 @@ class Inspection:
         lookup = table.map.get
         self._ignore: dict[bytes, list[int]] = {}
         self._skipping: dict[int, Flow] = {}
-        self._fast_packets = 0            # counted by the reader for flows that needed no parsing
         self.pending_peak = 0             # most out-of-order bytes one direction held at once
         self._reader.ignore = self._ignore
         packets = tcp_packets = 0
@@ -102,11 +101,10 @@ class Inspection:
             with self._reader as reader:
                 for ts_ns, linktype, frame, orig_len in reader:
                     packets += 1
-                    self._position = packets + reader.skipped
                     if packets >= next_sweep or ts_ns >= next_sweep_ns:   # before this packet touches a flow
                         next_sweep = packets + _SWEEP_EVERY
                         next_sweep_ns = ts_ns + sweep_ns
-                        self._phase = 0
+                        self._position, self._phase = packets + reader.skipped, 0
                         yield from self._sweep(table, ts_ns)
                     seg = decode_frame(linktype, frame, counters)
                     if seg is None:
@@ -124,14 +122,14 @@ class Inspection:
                     if hit is None:
                         flow, d = self._new_flow(table, (src, sport, dst, dport), ts_ns), 0
                         if len(table.flows) > table.max_flows:
-                            self._phase = 1
+                            self._position, self._phase = packets + reader.skipped, 1
                             yield from self._evict_oldest(table)
                         if len(table.flows) > peak_flows:
                             peak_flows = len(table.flows)
                     else:
                         flow, d = hit
                         if flags & SYN and not flags & ACK and flow.is_new_connection(d, seq, flags):
-                            self._phase = 1
+                            self._position, self._phase = packets + reader.skipped, 1
                             yield from self._finish(table, flow, remove=True)
                             flow, d = self._new_flow(table, (src, sport, dst, dport), ts_ns), 0
                     flow.last_ts_ns = ts_ns
@@ -149,7 +147,7 @@ class Inspection:
                         else:
                             flow.fin[d] = True
                         if flow.rst or (flow.fin[0] and flow.fin[1]):
-                            self._phase = 2
+                            self._position, self._phase = packets + reader.skipped, 2
                             yield from self._finish(table, flow, remove=False)
         except CaptureError as exc:
             self.error = exc
@@ -159,8 +157,8 @@ class Inspection:
         self._position, self._phase = packets + self._reader.skipped + 1, 0
         for flow in sorted(table.flows.values(), key=lambda f: f.index):
             yield from self._finish(table, flow, remove=True)
-        counters["packets"] += self._fast_packets
-        counters["tcp_packets"] += self._fast_packets
+        counters["packets"] += self._reader.skipped        # frames the reader counted for finished handshakes
+        counters["tcp_packets"] += self._reader.skipped
         counters["flows"] = table.created
         counters["flows_peak"] = peak_flows
         counters["tcp_pending_peak_bytes"] = self.pending_peak
@@ -253,7 +251,6 @@ class Inspection:
         for d in (0, 1):
             self._ignore.pop(keys[d], None)
             packets, last_ts, payload = entries[d]
-            self._fast_packets += packets
             flow.packets[d] += packets
             flow.payload_bytes[d] += payload
             flow.last_ts_ns = max(flow.last_ts_ns, last_ts)

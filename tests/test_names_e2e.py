@@ -11,7 +11,7 @@ import pcaptls
 from pcaptls.enrich.sources import build_enrichment
 from pcaptls.pipeline import InspectOptions
 from pcaptls.report.rows import connection_row
-from tests.conftest import CAPTURES, FIXTURES
+from tests.conftest import CAPTURES
 
 DNS = CAPTURES / "dns" / "dns_names.pcap"
 TRUTH = json.loads((CAPTURES / "dns" / "dns_names.json").read_text())

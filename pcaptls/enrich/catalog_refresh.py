@@ -11,7 +11,7 @@ import importlib
 import os
 from pathlib import Path
 
-from pcaptls.enrich.aws import SHIPPED_INDEX, index_document, load_catalog
+from pcaptls.enrich.aws import SHIPPED_CATALOG, SHIPPED_INDEX, index_document, load_catalog
 from pcaptls.errors import EnrichmentDataError
 
 INSTALL_ADVICE = "install it with `pip install botocore` (or `pip install -U botocore` for the newest catalog)"
@@ -73,5 +73,4 @@ def _write_atomically(path: Path, data: bytes) -> None:
 
 def shipped_catalog_path() -> Path:
     """The catalog file inside the installed package (what ``load_shipped_catalog`` reads)."""
-    from pcaptls.enrich.aws import SHIPPED_INDEX, index_document, SHIPPED_CATALOG
     return Path(__file__).resolve().parent / "data" / SHIPPED_CATALOG

@@ -13,7 +13,7 @@ backslash, so a label containing a dot cannot be mistaken for two labels. Decomp
 offset before the start of the label run that contains it (so every jump goes strictly backwards and loops are
 impossible), at most ``MAX_POINTERS`` times per name, and a name may not exceed 255 octets on the wire.
 
-Error contract: bad input raises ``DnsError`` (today an alias of ``MalformedInput``: ``what``, absolute ``offset``,
+Error contract: bad input raises ``DnsError`` (``errors.MalformedDnsMessage``, a ``MalformedInput``: ``what``, absolute ``offset``,
 ``detail``), never anything else. ``offset`` is ``base`` plus the position in ``data``. This module has its own
 small cursor because ``enrich`` may not import ``tls`` (tests/test_layering.py), so ``tls.reader.Reader`` is out
 of reach.
@@ -24,7 +24,7 @@ import ipaddress
 import struct
 from dataclasses import dataclass
 
-from pcaptls.errors import MalformedDnsMessage, MalformedInput
+from pcaptls.errors import MalformedDnsMessage
 
 DnsError = MalformedDnsMessage
 

@@ -9,7 +9,7 @@ import pytest
 import pcaptls
 from pcaptls.report.show import hex_dump, render_connection, render_connections
 from pcaptls.results import Connection
-from pcaptls.tls.hello import ClientHello, Extension, ExtensionError
+from pcaptls.tls.hello import Extension, ExtensionError
 from tests.conftest import CAPTURES, CORPUS
 
 SGR = re.compile(r"\x1b\[[0-9;]*m")
