@@ -274,22 +274,33 @@ class HandshakeReader:
         self._queue = events
 
     def _defragment(self, record: Record) -> list[Event]:
-        """Complete messages from the bytes held back plus this record; hold back an incomplete tail."""
+        """Complete messages from the bytes held back plus this record; hold back an incomplete tail.
+        A message left incomplete by a record that completed none takes the whole handshake records
+        already fed that continue it at once (``RecordSplitter.continue_fragments``), so a hello cut into
+        1-byte records costs one pass. Events come out as record by record: no event falls between the
+        records taken, so nothing the session says in reply to an event (``mark_*``) could have applied
+        to them."""
         out: list[Event] = []
-        r = Reader(record.fragment, base=record.fragment_offset)
-        while not r.at_end():
+        fragment = record.fragment
+        pos, end = 0, len(fragment)
+        base = record.offset + 5                     # the fragment's absolute offset
+        while pos < end:
             if self._msg_len is None:
-                if not self._header and r.remaining >= _HEADER_LEN:      # the whole header is here
-                    self._msg_offset, self._msg_version = r.offset, record.version
-                    self._msg_type, self._msg_len = r.uint(1, "msg_type"), r.uint(3, "length")
+                if not self._header and end - pos >= _HEADER_LEN:      # the whole header is here
+                    self._msg_offset, self._msg_version = base + pos, record.version
+                    self._msg_type = fragment[pos]
+                    self._msg_len = fragment[pos + 1] << 16 | fragment[pos + 2] << 8 | fragment[pos + 3]
+                    pos += _HEADER_LEN
                 else:                                                   # a header split across records
                     if not self._header:
-                        self._msg_offset, self._msg_version = r.offset, record.version
-                    self._header += r.raw(min(_HEADER_LEN - len(self._header), r.remaining), "handshake header")
+                        self._msg_offset, self._msg_version = base + pos, record.version
+                    take = min(_HEADER_LEN - len(self._header), end - pos)
+                    self._header += fragment[pos:pos + take]
+                    pos += take
                     if len(self._header) < _HEADER_LEN:
                         break
-                    header = Reader(bytes(self._header), base=self._msg_offset)
-                    self._msg_type, self._msg_len = header.uint(1, "msg_type"), header.uint(3, "length")
+                    header = self._header
+                    self._msg_type, self._msg_len = header[0], header[1] << 16 | header[2] << 8 | header[3]
                     self._header.clear()
                 if self._keep is not None and self._msg_type not in self._keep:
                     self._skipped = 0
@@ -297,24 +308,31 @@ class HandshakeReader:
                     raise ResourceLimitExceeded("handshake message", self._max_handshake_len,
                                                 f"type {self._msg_type} of length {self._msg_len} "
                                                 f"at offset {self._msg_offset}")
+            msg_len = self._msg_len
             if self._skipped >= 0:          # a body nobody needs (a 300 KB Certificate): count, don't buffer
-                take = min(self._msg_len - self._skipped, r.remaining)
-                r.skip(take, "handshake body")
+                take = min(msg_len - self._skipped, end - pos)
+                pos += take
                 self._skipped += take
-                if self._skipped < self._msg_len:
+                if self._skipped < msg_len and not out:
+                    self._skipped += len(self._records.continue_fragments(record.content_type,
+                                                                          msg_len - self._skipped))
+                if self._skipped < msg_len:
                     break
                 self._skipped = -1
                 body = b""
+            elif not self._body and end - pos >= msg_len:   # the whole body is in this record
+                body = fragment[pos:pos + msg_len] if pos or msg_len != end else fragment
+                pos += msg_len
             else:
-                take = min(self._msg_len - len(self._body), r.remaining)
-                if take == self._msg_len:       # the whole body is in this record
-                    body = r.raw(take, "handshake body")
-                else:
-                    self._body += r.raw(take, "handshake body")
-                    if len(self._body) < self._msg_len:
-                        break
-                    body = bytes(self._body)
-                    self._body.clear()
+                take = min(msg_len - len(self._body), end - pos)
+                self._body += fragment[pos:pos + take]
+                pos += take
+                if len(self._body) < msg_len and not out:
+                    self._body += self._records.continue_fragments(record.content_type, msg_len - len(self._body))
+                if len(self._body) < msg_len:
+                    break
+                body = bytes(self._body)
+                self._body.clear()
             out.append(HandshakeMessage(self._msg_type, body, self._msg_offset, self._msg_version))
             self._msg_len = None
         return out

@@ -146,6 +146,61 @@ class RecordSplitter:
         msg_type = self._take(1)[0]
         return SSLv2Record(msg_type, self._take(length - 1), offset, header_len)
 
+    def continue_fragments(self, content_type: int, limit: int) -> bytes:
+        """The fragments of the complete records of ``content_type`` that come next, joined, as long as
+        each fits whole in the ``limit`` bytes still wanted (the rest of a handshake message split over
+        many records, 1-byte records included). Stops before any other record, a partial one, one that
+        would go past ``limit`` and anything the general framing must judge; such records are left for
+        ``next_record``. Offsets stay right for the caller, which needs only where the message started."""
+        if self._error is not None or self._sslv2 or limit <= 0:
+            return b""
+        buf, start, end = self._buf, self._start, len(self._buf)
+        pos, parts, taken = start, [], 0
+        uniform = self._uniform_run(content_type, limit)
+        if uniform:
+            parts.append(uniform)
+            taken = len(uniform)
+            pos += taken // buf[start + 4] * (_TLS_HEADER_LEN + buf[start + 4])   # whole records of that length
+        with memoryview(buf) as view:
+            while end - pos >= _TLS_HEADER_LEN and buf[pos] == content_type and buf[pos + 1] == _TLS_MAJOR:
+                length = buf[pos + 3] << 8 | buf[pos + 4]
+                nxt = pos + _TLS_HEADER_LEN + length
+                if nxt > end or taken + length > limit or length > self._max:
+                    break
+                parts.append(view[pos + _TLS_HEADER_LEN:nxt])
+                taken += length
+                pos = nxt
+            out = b"".join(parts)
+            parts.clear()
+        if pos != start:
+            self._advance(pos - start)
+        return out
+
+    def _uniform_run(self, content_type: int, limit: int) -> bytes:
+        """The fragments of a run of at least 8 records with one same header and a tiny length (a message
+        cut into 1..16-byte records), read with strided slices instead of a loop per record; b"" if the
+        records that come next are not such a run."""
+        buf, pos = self._buf, self._start
+        avail = len(buf) - pos
+        if avail < 8 * (_TLS_HEADER_LEN + 1) or buf[pos] != content_type or buf[pos + 1] != _TLS_MAJOR \
+                or buf[pos + 3] or not 0 < buf[pos + 4] <= 16:
+            return b""
+        length = buf[pos + 4]
+        step = _TLS_HEADER_LEN + length
+        count = min(avail // step, limit // length)
+        if count < 8:
+            return b""
+        stop = pos + count * step
+        if any(buf[pos + k:stop:step] != buf[pos + k:pos + k + 1] * count for k in range(1, _TLS_HEADER_LEN)) \
+                or buf[pos:stop:step] != buf[pos:pos + 1] * count:
+            return b""
+        if length == 1:
+            return bytes(buf[pos + _TLS_HEADER_LEN:stop:step])
+        out = bytearray(count * length)
+        for j in range(length):
+            out[j::length] = buf[pos + _TLS_HEADER_LEN + j:stop:step]
+        return bytes(out)
+
     def _frame(self, avail: int) -> tuple[int, int, tuple[int, int]] | None:
         """(header length, body length, (content type, version) or (0, 0)) once the header is in, else None."""
         peek = self._peek(min(avail, 6))
