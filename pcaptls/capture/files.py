@@ -17,7 +17,10 @@ blocks), ``pcapng_unknown_interface`` (packets whose interface id has no IDB in 
 ``pcapng_bad_options`` (IDB options that overrun the block: the rest of the options is ignored).
 
 Speed: plain files are mmap'ed, other streams are read in 4 MiB chunks; records are framed with precompiled
-``struct.Struct.unpack_from``; no per-packet objects beyond the frame bytes and the yielded tuple.
+``struct.Struct.unpack_from``; no per-packet objects beyond the frame bytes and the yielded tuple. Frames of
+flows in ``ignore`` are counted, not yielded; in classic pcap files the optional C module ``_skip`` steps over
+runs of them (the pure-Python loop below does the same where it is not built, or with
+``PCAPTLS_PURE_PYTHON=1``; tests compare the two).
 """
 from __future__ import annotations
 
@@ -36,6 +39,13 @@ from collections.abc import Iterator
 import zstandard
 
 from pcaptls.errors import CaptureError
+
+try:
+    from pcaptls.capture._skip import PcapSkipper as _PcapSkipper
+except ImportError:                 # not built (no C compiler at install time): the Python loop does it all
+    _PcapSkipper = None
+if os.environ.get("PCAPTLS_PURE_PYTHON"):
+    _PcapSkipper = None
 
 CHUNK_SIZE = 4 << 20
 MAX_CAPLEN = 256 << 10            # 262144: the largest snapshot length libpcap and Wireshark accept
@@ -297,9 +307,15 @@ class CaptureReader:
         # memory stays flat whatever the file size (the kernel keeps them in its page cache).
         mapped = isinstance(buf, mmap.mmap) and hasattr(buf, "madvise")
         released, release_every = 0, 32 << 20
+        skip = None
+        if ignore is not None and _PcapSkipper is not None:
+            skip = _PcapSkipper(ignore, hlen, order == ">", mult, maxcap).skip
         while True:
             end = len(buf)
             while True:
+                if skip is not None:        # runs of ignored flows' records, in C, up to the next release
+                    pos, n = skip(buf, pos, end, released + release_every + 1 if mapped else end)
+                    self.skipped += n
                 p = pos + hlen
                 if p > end:
                     break

@@ -1,0 +1,182 @@
+/* pcaptls.capture._skip: the optional accelerator of the capture reader's fast path.
+ *
+ * Owns: stepping over classic pcap records whose Ethernet/IPv4 or Ethernet/IPv6 TCP segment belongs to a
+ * flow in the reader's `ignore` dict (connections whose handshake is already read), counting them into
+ * the dict's entries exactly as the pure-Python loop in files.py does. It stops at the first record that
+ * is anything else (incomplete, an impossible length, another flow, SYN/FIN/RST, not Ethernet/IP/TCP) and
+ * hands it back to Python, which judges it with its own code. Never reads past `end`; never raises on
+ * capture bytes.
+ *
+ * PcapSkipper(ignore, header_len, big_endian, ts_mult, max_caplen).skip(buf, pos, end, stop)
+ *     -> (pos, skipped): records from `pos` are skipped while they start before `stop`.
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <stdint.h>
+
+typedef struct {
+    PyObject_HEAD
+    PyObject *ignore;       /* dict: raw src+dst+sport+dport -> [packets, last_ts_ns, payload_bytes] */
+    Py_ssize_t hlen;        /* 16, or 24 for the Kuznetzov modified format */
+    int big;                /* record header byte order */
+    long long mult;         /* 1 (ns files) or 1000 (us files) */
+    Py_ssize_t maxcap;
+} PcapSkipper;
+
+static inline uint32_t rd32(const unsigned char *p, int big) {
+    return big ? ((uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3])
+               : ((uint32_t)p[3] << 24 | (uint32_t)p[2] << 16 | (uint32_t)p[1] << 8 | p[0]);
+}
+
+static inline long rd16be(const unsigned char *p) { return (long)p[0] << 8 | p[1]; }
+
+/* entry[i] += delta, for a list entry of Python ints; -1 on error. */
+static int add_to(PyObject *entry, Py_ssize_t i, long long delta) {
+    PyObject *old = PyList_GET_ITEM(entry, i);
+    long long value = PyLong_AsLongLong(old);
+    if (value == -1 && PyErr_Occurred()) return -1;
+    PyObject *now = PyLong_FromLongLong(value + delta);
+    if (now == NULL) return -1;
+    PyList_SET_ITEM(entry, i, now);
+    Py_DECREF(old);
+    return 0;
+}
+
+static int set_to(PyObject *entry, Py_ssize_t i, long long value) {
+    PyObject *now = PyLong_FromLongLong(value);
+    if (now == NULL) return -1;
+    PyObject *old = PyList_GET_ITEM(entry, i);
+    PyList_SET_ITEM(entry, i, now);
+    Py_DECREF(old);
+    return 0;
+}
+
+/* The flow key and payload length of an Ethernet frame carrying a plain TCP segment (no SYN/FIN/RST);
+ * 0 if the frame is anything else. The same tests as CaptureReader._counted in files.py. */
+static int tcp_key(const unsigned char *f, Py_ssize_t caplen, const unsigned char **key, Py_ssize_t *klen,
+                   long long *payload) {
+    long ethertype = rd16be(f + 12);
+    if (ethertype == 0x0800) {
+        if (f[14] != 0x45 || f[23] != 6 || (f[47] & 7) || (rd16be(f + 20) & 0x3FFF)) return 0;
+        *key = f + 26;
+        *klen = 12;
+        *payload = rd16be(f + 16) - 20 - ((f[46] >> 4) << 2);
+        return 1;
+    }
+    if (ethertype == 0x86DD && caplen >= 74) {
+        if (f[20] != 6 || (f[67] & 7)) return 0;
+        *key = f + 22;
+        *klen = 36;
+        *payload = rd16be(f + 18) - ((f[66] >> 4) << 2);
+        return 1;
+    }
+    return 0;
+}
+
+static PyObject *skip(PcapSkipper *self, PyObject *const *args, Py_ssize_t nargs) {
+    if (nargs != 4) {
+        PyErr_SetString(PyExc_TypeError, "skip(buf, pos, end, stop)");
+        return NULL;
+    }
+    Py_ssize_t pos = PyLong_AsSsize_t(args[1]), end = PyLong_AsSsize_t(args[2]), stop = PyLong_AsSsize_t(args[3]);
+    if (PyErr_Occurred()) return NULL;
+    Py_buffer view;
+    if (PyObject_GetBuffer(args[0], &view, PyBUF_SIMPLE) < 0) return NULL;
+    const unsigned char *buf = (const unsigned char *)view.buf;
+    if (end > view.len) end = view.len;
+    if (pos < 0) pos = end;
+    Py_ssize_t skipped = 0;
+    int failed = 0;
+    while (pos < stop && pos + self->hlen <= end) {
+        const unsigned char *h = buf + pos;
+        uint32_t caplen = rd32(h + 8, self->big);
+        if ((Py_ssize_t)caplen > self->maxcap || caplen < 54) break;
+        Py_ssize_t nxt = pos + self->hlen + (Py_ssize_t)caplen;
+        if (nxt > end) break;
+        const unsigned char *key;
+        Py_ssize_t klen;
+        long long payload;
+        if (!tcp_key(h + self->hlen, caplen, &key, &klen, &payload)) break;
+        PyObject *k = PyBytes_FromStringAndSize((const char *)key, klen);
+        if (k == NULL) { failed = 1; break; }
+        PyObject *entry = PyDict_GetItemWithError(self->ignore, k);   /* borrowed */
+        Py_DECREF(k);
+        if (entry == NULL) {
+            if (PyErr_Occurred()) failed = 1;
+            break;
+        }
+        if (!PyList_CheckExact(entry) || PyList_GET_SIZE(entry) < 3) {
+            PyErr_SetString(PyExc_TypeError, "ignore entries must be [packets, last_ts_ns, payload_bytes]");
+            failed = 1;
+            break;
+        }
+        long long ts = (long long)rd32(h, self->big) * 1000000000LL + (long long)rd32(h + 4, self->big) * self->mult;
+        if (add_to(entry, 0, 1) < 0 || set_to(entry, 1, ts) < 0 || add_to(entry, 2, payload) < 0) {
+            failed = 1;
+            break;
+        }
+        skipped++;
+        pos = nxt;
+    }
+    PyBuffer_Release(&view);
+    if (failed) return NULL;
+    return Py_BuildValue("(nn)", pos, skipped);
+}
+
+static int init(PcapSkipper *self, PyObject *args, PyObject *kwds) {
+    static char *kwlist[] = {"ignore", "header_len", "big_endian", "ts_mult", "max_caplen", NULL};
+    PyObject *ignore;
+    int big;
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "O!npLn", kwlist, &PyDict_Type, &ignore, &self->hlen, &big,
+                                     &self->mult, &self->maxcap))
+        return -1;
+    if (self->hlen < 16) {
+        PyErr_SetString(PyExc_ValueError, "header_len must be at least 16");
+        return -1;
+    }
+    Py_INCREF(ignore);
+    Py_XSETREF(self->ignore, ignore);
+    self->big = big;
+    return 0;
+}
+
+static void dealloc(PcapSkipper *self) {
+    Py_XDECREF(self->ignore);
+    Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
+static PyMethodDef skipper_methods[] = {
+    {"skip", (PyCFunction)(void (*)(void))skip, METH_FASTCALL,
+     "skip(buf, pos, end, stop) -> (pos, skipped): step over records of ignored flows starting before stop."},
+    {NULL, NULL, 0, NULL},
+};
+
+static PyTypeObject PcapSkipperType = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "pcaptls.capture._skip.PcapSkipper",
+    .tp_basicsize = sizeof(PcapSkipper),
+    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_doc = "Steps over classic pcap records of flows in an ignore dict (see files.py).",
+    .tp_new = PyType_GenericNew,
+    .tp_init = (initproc)init,
+    .tp_dealloc = (destructor)dealloc,
+    .tp_methods = skipper_methods,
+};
+
+static struct PyModuleDef module = {
+    PyModuleDef_HEAD_INIT, "pcaptls.capture._skip",
+    "Optional C accelerator of the capture reader's fast path (pure-Python fallback in files.py).", -1, NULL,
+};
+
+PyMODINIT_FUNC PyInit__skip(void) {
+    if (PyType_Ready(&PcapSkipperType) < 0) return NULL;
+    PyObject *m = PyModule_Create(&module);
+    if (m == NULL) return NULL;
+    Py_INCREF(&PcapSkipperType);
+    if (PyModule_AddObject(m, "PcapSkipper", (PyObject *)&PcapSkipperType) < 0) {
+        Py_DECREF(&PcapSkipperType);
+        Py_DECREF(m);
+        return NULL;
+    }
+    return m;
+}
