@@ -321,7 +321,8 @@ class TlsSession:
         self.errors.append(FlowError(self.conn, "tcp_anomaly", "both", None, detail))
 
     def _check_done(self) -> None:
-        self.done = all(st.mode in (_DONE, _FAILED) for st in self.dirs)
+        a, b = self.dirs[0].mode, self.dirs[1].mode
+        self.done = (a == _DONE or a == _FAILED) and (b == _DONE or b == _FAILED)
 
     # ---- result ----------------------------------------------------------------------------------
 

@@ -230,6 +230,8 @@ class NameTable:
     def lookup(self, ip: str, ts_ns: int, *, strict: bool = True,
                sources: Iterable[str] | None = None) -> NameHit | None:
         """The name for ``ip`` for a connection starting at ``ts_ns``; see the module docstring for the order."""
+        if not self._answers and not self._static:      # nothing learnt (a capture without DNS): no parse
+            return None
         ip = _ip_text(ip)
         wanted = None if sources is None else frozenset(sources)
         entry = self._answers.get(ip)

@@ -335,6 +335,8 @@ def find_tls_start(data: bytes, *, client: bool, limit: int = 16384) -> int | No
     and hello version (11 bytes, more if the hello is cut into tiny records) must be in ``data``: call
     again with more bytes when this returns None. None if there is none.
     """
+    if _hello_at_start(data, client) and limit > 0:     # the common case: the first record is the hello
+        return 0
     pattern = _CLIENT_START if client else _SERVER_START
     check = _plausible_client_start if client else _plausible_server_start
     for match in pattern.finditer(data, 0, min(len(data), limit + _LONGEST_PATTERN)):
@@ -349,6 +351,28 @@ def find_tls_start(data: bytes, *, client: bool, limit: int = 16384) -> int | No
         except MalformedRecord:     # the candidate runs past the end of data
             continue
     return None
+
+
+def _hello_at_start(data: bytes, client: bool) -> bool:
+    """True when ``data`` opens with a handshake record whose first 6 bytes are the start of a plausible
+    hello (the tests of ``_plausible_tls_hello`` on a prefix in one record, without a Reader); False
+    says nothing: the general search decides."""
+    if len(data) < _TLS_HEADER_LEN + _HELLO_PREFIX_LEN or data[0] != registry.CT_HANDSHAKE \
+            or data[1] != _TLS_MAJOR or data[2] > 4:
+        return False
+    msg_type = data[5]
+    if client:
+        if msg_type != registry.HT_CLIENT_HELLO:
+            return False
+    elif msg_type != registry.HT_SERVER_HELLO and msg_type != registry.HT_HELLO_RETRY_REQUEST:
+        return False
+    length = data[3] << 8 | data[4]
+    if not _HELLO_PREFIX_LEN <= length <= DEFAULT_MAX_RECORD_LEN:
+        return False
+    hello_len = data[6] << 16 | data[7] << 8 | data[8]
+    min_body = _MIN_HRR_BODY if msg_type == registry.HT_HELLO_RETRY_REQUEST else _MIN_HELLO_BODY
+    return min_body <= hello_len <= _MAX_HELLO_LEN \
+        and registry.normalize_version(data[9] << 8 | data[10]) in _TLS_VERSIONS
 
 
 def _plausible_client_start(r: Reader) -> bool:
