@@ -10,7 +10,6 @@ from __future__ import annotations
 import dataclasses
 import functools
 import time
-import json
 import sys
 from collections.abc import Callable, Iterator
 
@@ -167,7 +166,7 @@ def inspect(captures, fmt, output, quiet, fail_on, jobs, selection, options, enr
             return None
         if streaming:
             record = cloudtrail_record(conn) if fmt == "cloudtrail" else connection_row(conn)
-            return json.dumps(record, ensure_ascii=False) + "\n", _is_legacy(conn)
+            return render.jsonl_line(record), _is_legacy(conn)
         return render.order_key(conn), connection_row(conn), _is_legacy(conn)
 
     legacy = False

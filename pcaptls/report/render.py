@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from json.encoder import c_make_encoder, encode_basestring
 from typing import TextIO
 
 from tabulate import tabulate
@@ -27,9 +28,28 @@ TABLE_COLUMNS = (
 )
 
 
+def _json_encoder() -> Callable[[object], str]:
+    """``json.dumps(value, ensure_ascii=False)`` as one reusable function. json.dumps builds a new encoder on
+    every call; this builds json's C encoder once (without the check for circular references: rows are trees)."""
+    encoder = json.JSONEncoder(ensure_ascii=False, check_circular=False)
+    if c_make_encoder is None:                  # no _json accelerator: the pure-Python encoder, same text
+        return encoder.encode
+    encode = c_make_encoder(None, encoder.default, encode_basestring, None, encoder.key_separator,
+                            encoder.item_separator, False, False, True)
+    return lambda value: "".join(encode(value, 0))
+
+
+_encode_json = _json_encoder()
+
+
+def jsonl_line(record: dict) -> str:
+    """One JSON lines line: the text of ``json.dumps(record, ensure_ascii=False)`` and a newline."""
+    return _encode_json(record) + "\n"
+
+
 def write_jsonl(rows: Iterable[dict], out: TextIO) -> None:
     for row in rows:
-        out.write(json.dumps(row, ensure_ascii=False))
+        out.write(_encode_json(row))
         out.write("\n")
 
 
@@ -48,11 +68,28 @@ def _cell(value: object) -> str:
     return str(value)
 
 
+_SAFE_CELLS: dict[str, str] = {}            # cell text -> escaped; most cells (codes, names, None) recur
+_SAFE_CELLS_LIMIT, _SAFE_CELL_MAX_LEN = 4096, 64   # a full cache starts over; longer texts are not kept
+
+
+def _csv_cell(value: object) -> str:
+    """``escape.csv_cell(escape.terminal(_cell(value)))``, from a cache for short texts."""
+    text = value if type(value) is str else _cell(value)
+    found = _SAFE_CELLS.get(text)
+    if found is None:
+        found = escape.csv_cell(escape.terminal(text))
+        if len(text) <= _SAFE_CELL_MAX_LEN:
+            if len(_SAFE_CELLS) >= _SAFE_CELLS_LIMIT:
+                _SAFE_CELLS.clear()
+            _SAFE_CELLS[text] = found
+    return found
+
+
 def write_csv(rows: Iterable[dict], out: TextIO) -> None:
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(FIELDS)
     for row in rows:
-        writer.writerow([escape.csv_cell(escape.terminal(_cell(row[f]))) for f in FIELDS])
+        writer.writerow([_csv_cell(row[f]) for f in FIELDS])
 
 
 TABLE_LEGEND = ("\nrecord: the record-layer version of the ClientHello, not the TLS version (OpenSSL writes 0x0301 "

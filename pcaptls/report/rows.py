@@ -1,7 +1,9 @@
 """One connection as a flat row. Owns: the output field list and order (the contract of docs/schema.md)
 and how each value is formatted (hex code points, version names, ISO times). Imports: results, tls.registry.
 
-Renderers (table, JSON, CSV) all start from ``connection_row``; none formats a field itself.
+Renderers (table, JSON, CSV) all start from ``connection_row``; none formats a field itself. Rows are made
+once per connection on the output path, so the texts that recur from row to row (code points, names,
+seconds, addresses) are made once and kept in small bounded caches.
 """
 from __future__ import annotations
 
@@ -35,25 +37,40 @@ EXTRA_FIELDS = (
 FIELDS = CONTRACT_FIELDS + IDENTITY_FIELDS + EXTRA_FIELDS
 
 
-_HEX: dict[int, str] = {}                  # code point -> "0x...." (formatting is a per-row hot spot)
+_CACHE_LIMIT = 4096                        # entries per cache of seconds, days, addresses, code lists;
+                                           # a full one starts over
 
 
-def _hex(code: int) -> str:
-    text = _HEX.get(code)
-    if text is None:
-        text = _HEX[code] = f"0x{code:04x}"
-    return text
+class _Texts(dict):
+    """Code point -> its text (or texts), made by ``make`` on first use and kept: a few hundred codes make up
+    nearly every row (formatting is a per-row hot spot). Codes above 16 bits (SSLv2 cipher specs) are
+    made every time, so a hostile capture cannot grow the cache without bound."""
+
+    __slots__ = ("_make",)
+
+    def __init__(self, make) -> None:
+        super().__init__()
+        self._make = make
+
+    def __missing__(self, code: int) -> object:
+        made = self._make(code)
+        if 0 <= code <= 0xFFFF:
+            self[code] = made
+        return made
+
+
+_HEX = _Texts(lambda code: f"0x{code:04x}")
+_VERSION = _Texts(registry.version_name)
+_SUITE = _Texts(lambda code: (registry.suite_name(code), registry.suite_openssl_name(code)))
+_ALERT = _Texts(lambda code: registry.name(registry.ALERT_DESCRIPTIONS, code))
 
 
 def hex16(code: int | None) -> str | None:
-    return None if code is None else _hex(code)
+    return None if code is None else _HEX[code]
 
 
 def version_name(code: int | None) -> str | None:
-    return None if code is None else registry.version_name(code)
-
-
-_SECOND: list = [None, ""]                 # the last whole second formatted, reused by the next rows
+    return None if code is None else _VERSION[code]
 
 
 def _utc_seconds(seconds: int) -> str:
@@ -80,11 +97,40 @@ def civil_time(seconds: int) -> str:
     return f"{'+' if year > 0 else '-'}{abs(year):06d}-{month:02d}-{day:02d}T{hour:02d}:{minute:02d}:{second:02d}"
 
 
+_DAYS: dict[int, str] = {}                 # days since the epoch -> "YYYY-MM-DDT"
+_SECONDS: dict[int, str] = {}              # whole seconds since the epoch -> "YYYY-MM-DDTHH:MM:SS"
+
+
+def _new_second(seconds: int) -> str:
+    """``_utc_seconds(seconds)`` from the day's text and the time of day (the plain and the expanded form
+    change over only at midnight: years 1 and 10000 begin at one), kept in ``_SECONDS``."""
+    days, secs = divmod(seconds, 86400)
+    day = _DAYS.get(days)
+    if day is None:
+        if len(_DAYS) >= _CACHE_LIMIT:
+            _DAYS.clear()
+        day = _DAYS[days] = _utc_seconds(days * 86400)[:-8]
+    if len(_SECONDS) >= _CACHE_LIMIT:
+        _SECONDS.clear()
+    text = _SECONDS[seconds] = f"{day}{secs // 3600:02d}:{secs // 60 % 60:02d}:{secs % 60:02d}"
+    return text
+
+
 def iso_time(ts_ns: int) -> str:
     seconds, rest = divmod(ts_ns, 10**9)
-    if _SECOND[0] != seconds:
-        _SECOND[0], _SECOND[1] = seconds, _utc_seconds(seconds)
-    return f"{_SECOND[1]}.{rest // 1000:06d}Z"
+    return f"{_SECONDS.get(seconds) or _new_second(seconds)}.{rest // 1000:06d}Z"
+
+
+_IP_TEXT: dict[object, str] = {}           # ipaddress object -> its text; servers recur on most rows
+
+
+def _ip_text(ip: object) -> str:
+    found = _IP_TEXT.get(ip)
+    if found is None:
+        if len(_IP_TEXT) >= _CACHE_LIMIT:
+            _IP_TEXT.clear()
+        found = _IP_TEXT[ip] = str(ip)
+    return found
 
 
 def text(raw: bytes | None) -> str | None:
@@ -92,78 +138,97 @@ def text(raw: bytes | None) -> str | None:
     return None if raw is None else raw.decode("utf-8", errors="backslashreplace")
 
 
+_HEX_LISTS: dict[tuple[int, ...], list[str]] = {}   # a hello's code list -> its texts; clients repeat theirs
+_HEX_LIST_MAX = 128                                  # longer lists are not kept (bounds the cache's memory)
+
+
 def _hexes(codes: tuple[int, ...] | None) -> list[str] | None:
-    return None if codes is None else [_HEX.get(c) or _hex(c) for c in codes]
+    """The codes as hex texts, in a new list (a caller may change the row it gets)."""
+    if codes is None:
+        return None
+    found = _HEX_LISTS.get(codes)
+    if found is None:
+        found = list(map(_HEX.__getitem__, codes))
+        if len(codes) > _HEX_LIST_MAX:
+            return found
+        if len(_HEX_LISTS) >= _CACHE_LIMIT:
+            _HEX_LISTS.clear()
+        _HEX_LISTS[codes] = found
+    return found.copy()
+
+
+_BLANK_ROW = dict.fromkeys(FIELDS)          # every row starts as a copy: FIELDS' order, every value None
 
 
 def connection_row(c: Connection) -> dict[str, object]:
-    """The connection as a dict with FIELDS as keys, in order; values are JSON types."""
-    ch, sh = c.client_hello, c.server_hello
+    """The connection as a dict with FIELDS as keys, in order; values are JSON types.
+
+    The row starts from ``_BLANK_ROW``, so a value is set only where the connection has one; each part
+    of the connection (hellos, alert, identity) is looked at once."""
+    hexes, hex_of = _hexes, _HEX.__getitem__
+    row = _BLANK_ROW.copy()
+    row["capture"], row["conn"], row["transport"] = c.capture, c.conn, c.transport
+    row["ts"], row["last_ts"] = iso_time(c.ts_ns), iso_time(c.last_ts_ns)
+    client, server = c.client, c.server
+    row["client_ip"], row["client_port"] = _ip_text(client.ip), client.port
+    row["server_ip"], row["server_port"] = _ip_text(server.ip), server.port
+    if c.client_record_version is not None:
+        row["record_version"] = hex_of(c.client_record_version)
+    ch = c.client_hello
+    if ch is not None:
+        row["sni"] = text(ch.server_name)
+        row["client_version"] = hex_of(ch.legacy_version)
+        row["client_supported_versions"] = hexes(client_supported_versions(c))
+        row["client_cipher_suites"] = hexes(ch.cipher_suites)
+        row["client_max_version"] = version_name(client_max_version(c))
+        if ch.alpn is not None:
+            row["alpn"] = [text(p) for p in ch.alpn]
+        row["client_signature_algorithms"] = hexes(ch.signature_algorithms)
+        if ch.extensions is not None:
+            row["client_extensions"] = [hex_of(e.type) for e in ch.extensions]
+        row["client_sslv2"], row["has_ech"] = ch.sslv2, ch.has_ech
+    final_ch = c.retry_client_hello or ch             # groups as offered last (after a HelloRetryRequest)
+    if final_ch is not None:
+        row["client_groups"] = hexes(final_ch.supported_groups)
+        row["client_key_share_groups"] = hexes(final_ch.key_share_groups)
+    sh = c.server_hello
+    if sh is not None:
+        row["server_version"] = hex_of(sh.legacy_version)
+        row["server_selected_version"] = hex16(sh.selected_version)
+        if sh.cipher_suite is not None:
+            row["cipher_suite_id"] = hex_of(sh.cipher_suite)
+            row["cipher_suite"], row["cipher_suite_openssl"] = _SUITE[sh.cipher_suite]
+        row["alpn_selected"] = text(sh.alpn)
+        if sh.extensions is not None:
+            row["server_extensions"] = [hex_of(e.type) for e in sh.extensions]
+        row["server_key_share_group"] = hex16(sh.key_share_group)
+    elif c.sslv2_server_hello is not None:
+        row["server_version"] = hex_of(c.sslv2_server_hello.version)
+    row["negotiated_version"] = version_name(negotiated_version(c))
+    row["hello_retry"] = c.hello_retry_request is not None
     alert = first_alert(c)
-    suite = sh.cipher_suite if sh is not None else None
-    final_ch = c.retry_client_hello or ch
+    if alert is not None:
+        row["alert"], row["alert_from"] = _ALERT[alert.description], alert.sender
+    row["outcome"] = c.outcome
     ident = c.identity
-    aws = ident.aws if ident is not None else None
-    rng = ident.ip_range if ident is not None else None
-    return {
-        "capture": c.capture,
-        "conn": c.conn,
-        "ts": iso_time(c.ts_ns),
-        "transport": c.transport,
-        "client_ip": str(c.client.ip),
-        "client_port": c.client.port,
-        "server_ip": str(c.server.ip),
-        "server_port": c.server.port,
-        "sni": text(ch.server_name) if ch is not None else None,
-        "record_version": hex16(c.client_record_version),
-        "client_version": hex16(ch.legacy_version) if ch is not None else None,
-        "client_supported_versions": _hexes(client_supported_versions(c)),
-        "client_cipher_suites": _hexes(ch.cipher_suites) if ch is not None else None,
-        "client_max_version": version_name(client_max_version(c)),
-        "alpn": [text(p) for p in ch.alpn] if ch is not None and ch.alpn is not None else None,
-        "server_version": hex16(sh.legacy_version) if sh is not None else (
-            hex16(c.sslv2_server_hello.version) if c.sslv2_server_hello is not None else None),
-        "server_selected_version": hex16(sh.selected_version) if sh is not None else None,
-        "negotiated_version": version_name(negotiated_version(c)),
-        "cipher_suite_id": hex16(suite),
-        "cipher_suite": registry.suite_name(suite) if suite is not None else None,
-        "cipher_suite_openssl": registry.suite_openssl_name(suite) if suite is not None else None,
-        "alpn_selected": text(sh.alpn) if sh is not None and sh.alpn is not None else None,
-        "hello_retry": c.hello_retry_request is not None,
-        "alert": registry.name(registry.ALERT_DESCRIPTIONS, alert.description) if alert else None,
-        "alert_from": alert.sender if alert else None,
-        "outcome": c.outcome,
-        "server_name": ident.server_name if ident else None,
-        "name_source": ident.name_source if ident else None,
-        "aws_partition": aws.partition if aws else None,
-        "aws_service": aws.service if aws else None,
-        "aws_service_name": aws.service_name if aws else None,
-        "aws_region": aws.region if aws else None,
-        "aws_fips": aws.fips if aws else None,
-        "aws_dualstack": aws.dualstack if aws else None,
-        "aws_global": aws.global_endpoint if aws else None,
-        "aws_s3_form": aws.s3_form if aws else None,
-        "tls12_required_since": aws.tls12_required_since if aws else None,
-        "name_chain": list(ident.name_chain) if ident and ident.name_chain else None,
-        "dns_name": ident.dns_name if ident else None,
-        "ip_range_prefix": rng.prefix if rng else None,
-        "ip_range_region": rng.region if rng else None,
-        "ip_range_services": list(rng.services) if rng else None,
-        "last_ts": iso_time(c.last_ts_ns),
-        "client_groups": _hexes(final_ch.supported_groups) if final_ch is not None else None,
-        "client_key_share_groups": _hexes(final_ch.key_share_groups) if final_ch is not None else None,
-        "client_signature_algorithms": _hexes(ch.signature_algorithms) if ch is not None else None,
-        "client_extensions": [_hex(e.type) for e in ch.extensions] if ch is not None and ch.extensions is not None else None,
-        "client_sslv2": ch.sslv2 if ch is not None else None,
-        "server_extensions": [_hex(e.type) for e in sh.extensions] if sh is not None and sh.extensions is not None else None,
-        "server_key_share_group": hex16(sh.key_share_group) if sh is not None else None,
-        "has_ech": ch.has_ech if ch is not None else None,
-        "tls_offset": c.tls_offset,
-        "upgrade": c.upgrade,
-        "closed_by": c.closed_by,
-        "gaps": c.gaps,
-        "packets": c.packets,
-        "client_payload_bytes": c.client_payload_bytes,
-        "server_payload_bytes": c.server_payload_bytes,
-        "errors": [f"{e.direction} {e.kind} at offset {e.offset}: {e.detail}" for e in c.errors],
-    }
+    if ident is not None:
+        row["server_name"], row["name_source"] = ident.server_name, ident.name_source
+        row["dns_name"] = ident.dns_name
+        if ident.name_chain:
+            row["name_chain"] = list(ident.name_chain)
+        aws = ident.aws
+        if aws is not None:
+            row["aws_partition"], row["aws_service"] = aws.partition, aws.service
+            row["aws_service_name"] = aws.service_name
+            row["aws_region"], row["aws_fips"], row["aws_dualstack"] = aws.region, aws.fips, aws.dualstack
+            row["aws_global"], row["aws_s3_form"] = aws.global_endpoint, aws.s3_form
+            row["tls12_required_since"] = aws.tls12_required_since
+        rng = ident.ip_range
+        if rng is not None:
+            row["ip_range_prefix"], row["ip_range_region"] = rng.prefix, rng.region
+            row["ip_range_services"] = list(rng.services)
+    row["tls_offset"], row["upgrade"], row["closed_by"] = c.tls_offset, c.upgrade, c.closed_by
+    row["gaps"], row["packets"] = c.gaps, c.packets
+    row["client_payload_bytes"], row["server_payload_bytes"] = c.client_payload_bytes, c.server_payload_bytes
+    row["errors"] = [f"{e.direction} {e.kind} at offset {e.offset}: {e.detail}" for e in c.errors]
+    return row
