@@ -6,17 +6,23 @@ Every ``parse_*`` takes the message body and the absolute stream offset of its f
 (``HandshakeMessage.body_offset`` / ``SSLv2Message.body_offset``), and either returns a frozen result or
 raises ``MalformedHandshake`` with the absolute offset of the bad field. A known extension with a bad body
 does not fail the hello: it stays raw in ``extensions`` and is listed in ``extension_errors``.
+
+A well-formed ClientHello or RFC-layout ServerHello (a bytes body) is read first by direct, bounds-checked
+indexing (``_fast_*``, about twice as fast: one per connection and direction); anything short, long or
+unusual is read again by the ``Reader`` code, which raises every error, so both paths give the same result.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from pcaptls.errors import MalformedHandshake
 from pcaptls.tls import registry
 from pcaptls.tls.extensions import (
     CLIENT_HELLO, HELLO_RETRY_REQUEST, SERVER_HELLO, Extension, ExtensionError, decode_extensions, parse_extensions,
+    read_extension_block,
 )
-from pcaptls.tls.reader import Reader
+from pcaptls.tls.reader import Reader, u16_struct
 
 __all__ = [
     "ClientHello", "Extension", "ExtensionError", "SSLv2ServerHello", "ServerHello", "parse_client_hello",
@@ -88,6 +94,10 @@ class SSLv2ServerHello:
 
 def parse_client_hello(body: bytes, offset: int) -> ClientHello:
     """A TLS ClientHello body (after the 4-byte handshake header) starting at stream ``offset``."""
+    if type(body) is bytes:
+        hello = _fast_client_hello(body, offset)
+        if hello is not None:
+            return hello
     r = Reader(body, base=offset)
     version = r.uint(2, "client_hello legacy_version")
     random = r.raw(_RANDOM_LEN, "client_hello random")
@@ -96,21 +106,8 @@ def parse_client_hello(body: bytes, offset: int) -> ClientHello:
     compression = r.uints(1, 1, "client_hello legacy_compression_methods")
     extensions = None if r.at_end() else parse_extensions(r)
     r.expect_end("client_hello")
-    values, errors = decode_extensions(CLIENT_HELLO, extensions)
-    key_share = values.get(registry.EXT_KEY_SHARE, values.get(registry.EXT_KEY_SHARE_OLD))
-    return ClientHello(
-        version, random, session_id, cipher_suites, compression, extensions,
-        server_name=values.get(registry.EXT_SERVER_NAME),
-        alpn=values.get(registry.EXT_ALPN),
-        supported_versions=values.get(registry.EXT_SUPPORTED_VERSIONS),
-        supported_groups=values.get(registry.EXT_SUPPORTED_GROUPS),
-        signature_algorithms=values.get(registry.EXT_SIGNATURE_ALGORITHMS),
-        key_share_groups=key_share,
-        psk_key_exchange_modes=values.get(registry.EXT_PSK_KEY_EXCHANGE_MODES),
-        ec_point_formats=values.get(registry.EXT_EC_POINT_FORMATS),
-        has_ech=any(ext.type == registry.EXT_ENCRYPTED_CLIENT_HELLO for ext in extensions or ()),
-        extension_errors=errors, sslv2=False, offset=offset,
-    )
+    return _client_hello(version, random, session_id, cipher_suites, compression, extensions,
+                         *decode_extensions(CLIENT_HELLO, extensions), offset)
 
 
 def parse_server_hello(body: bytes, offset: int) -> ServerHello:
@@ -122,6 +119,10 @@ def parse_server_hello(body: bytes, offset: int) -> ServerHello:
     known (0x0304 itself, the 0x7e0X experiments) the layout that accounts for every byte is taken.
     A random equal to ``HRR_RANDOM`` makes it a HelloRetryRequest.
     """
+    if type(body) is bytes:
+        hello = _fast_server_hello(body, offset)
+        if hello is not None:
+            return hello
     r = Reader(body, base=offset)
     version = r.uint(2, "server_hello legacy_version")
     random = r.raw(_RANDOM_LEN, "server_hello random")
@@ -131,9 +132,9 @@ def parse_server_hello(body: bytes, offset: int) -> ServerHello:
     compression = None if draft else r.uint(1, "server_hello legacy_compression_method")
     extensions = None if r.at_end() else parse_extensions(r)
     r.expect_end("server_hello")
-    hrr = random == registry.HRR_RANDOM
+    context = HELLO_RETRY_REQUEST if random == registry.HRR_RANDOM else SERVER_HELLO
     return _server_hello(version, random, session_id, cipher_suite, compression, extensions,
-                         HELLO_RETRY_REQUEST if hrr else SERVER_HELLO, offset)
+                         *decode_extensions(context, extensions), context, offset)
 
 
 def parse_hello_retry_request_draft(body: bytes, offset: int) -> ServerHello:
@@ -150,7 +151,8 @@ def parse_hello_retry_request_draft(body: bytes, offset: int) -> ServerHello:
     cipher_suite = r.uint(2, "hello_retry_request cipher_suite") if with_suite else None
     extensions = parse_extensions(r)
     r.expect_end("hello_retry_request")
-    return _server_hello(version, b"", b"", cipher_suite, None, extensions, HELLO_RETRY_REQUEST, offset)
+    return _server_hello(version, b"", b"", cipher_suite, None, extensions,
+                         *decode_extensions(HELLO_RETRY_REQUEST, extensions), HELLO_RETRY_REQUEST, offset)
 
 
 def parse_sslv2_client_hello(body: bytes, offset: int) -> ClientHello:
@@ -226,14 +228,93 @@ def _ends_at(r: Reader, skip: int) -> bool:
     return probe.uint(2, "probe length") == probe.remaining
 
 
+# ---- fast paths: the common, well-formed hello read by direct indexing ----------------------------------
+# Every index is checked against the end before it is read. On anything short, long or unusual (a layout
+# that may be a draft's, an oversized session id, lengths that do not add up) they return None, and the
+# ``Reader`` code of ``parse_*`` reads the body again and raises its error. Only field widths are numbers.
+
+def _fast_client_hello(body: bytes, offset: int) -> ClientHello | None:
+    end = len(body)
+    sid_at = 2 + _RANDOM_LEN
+    if sid_at >= end or body[sid_at] > _MAX_SESSION_ID_LEN:
+        return None
+    suites_len_at = sid_at + 1 + body[sid_at]
+    if suites_len_at + 2 > end:
+        return None
+    suites_len = body[suites_len_at] << 8 | body[suites_len_at + 1]
+    comp_len_at = suites_len_at + 2 + suites_len
+    if comp_len_at >= end or suites_len & 1:
+        return None
+    exts_at = comp_len_at + 1 + body[comp_len_at]
+    extensions: tuple[Extension, ...] | None = None
+    values: dict[int, Any] = {}
+    errors: tuple[ExtensionError, ...] = ()
+    if exts_at != end:
+        block = read_extension_block(CLIENT_HELLO, body, exts_at, offset)
+        if block is None:
+            return None
+        extensions, values, errors = block
+    return _client_hello(body[0] << 8 | body[1], body[2:sid_at], body[sid_at + 1:suites_len_at],
+                         u16_struct(suites_len >> 1).unpack_from(body, suites_len_at + 2),
+                         tuple(body[comp_len_at + 1:exts_at]), extensions, values, errors, offset)
+
+
+def _fast_server_hello(body: bytes, offset: int) -> ServerHello | None:
+    end = len(body)
+    sid_at = 2 + _RANDOM_LEN
+    if sid_at >= end or body[sid_at] > _MAX_SESSION_ID_LEN:
+        return None
+    version = body[0] << 8 | body[1]
+    if _draft_number(version) is not None or registry.normalize_version(version) == registry.TLS1_3:
+        return None                             # a layout that may be a draft's: decided by the Reader path
+    suite_at = sid_at + 1 + body[sid_at]
+    exts_at = suite_at + 3                      # cipher_suite(2) legacy_compression_method(1)
+    if exts_at > end:
+        return None
+    random = body[2:sid_at]
+    context = HELLO_RETRY_REQUEST if random == registry.HRR_RANDOM else SERVER_HELLO
+    extensions: tuple[Extension, ...] | None = None
+    values: dict[int, Any] = {}
+    errors: tuple[ExtensionError, ...] = ()
+    if exts_at != end:
+        block = read_extension_block(context, body, exts_at, offset)
+        if block is None:
+            return None
+        extensions, values, errors = block
+    return _server_hello(version, random, body[sid_at + 1:suite_at], body[suite_at] << 8 | body[suite_at + 1],
+                         body[suite_at + 2], extensions, values, errors, context, offset)
+
+
+def _client_hello(version: int, random: bytes, session_id: bytes, cipher_suites: tuple[int, ...],
+                  compression: tuple[int, ...], extensions: tuple[Extension, ...] | None, values: dict[int, Any],
+                  errors: tuple[ExtensionError, ...], offset: int) -> ClientHello:
+    get = values.get
+    ech = registry.EXT_ENCRYPTED_CLIENT_HELLO
+    return ClientHello(                 # positional, in field order: keywords cost a third more
+        version, random, session_id, cipher_suites, compression, extensions,
+        get(registry.EXT_SERVER_NAME),                                  # server_name
+        get(registry.EXT_ALPN),                                         # alpn
+        get(registry.EXT_SUPPORTED_VERSIONS),                           # supported_versions
+        get(registry.EXT_SUPPORTED_GROUPS),                             # supported_groups
+        get(registry.EXT_SIGNATURE_ALGORITHMS),                         # signature_algorithms
+        get(registry.EXT_KEY_SHARE, get(registry.EXT_KEY_SHARE_OLD)),   # key_share_groups
+        get(registry.EXT_PSK_KEY_EXCHANGE_MODES),                       # psk_key_exchange_modes
+        get(registry.EXT_EC_POINT_FORMATS),                             # ec_point_formats
+        # has_ech: encrypted_client_hello has a ClientHello decoder, so one that is there was decoded or failed
+        ech in values or any(err.ext_type == ech for err in errors),
+        errors, False, offset,                                          # extension_errors, sslv2, offset
+    )
+
+
 def _server_hello(version: int, random: bytes, session_id: bytes, cipher_suite: int | None,
-                  compression: int | None, extensions: tuple[Extension, ...] | None, context: str,
-                  offset: int) -> ServerHello:
-    values, errors = decode_extensions(context, extensions)
-    selected = values.get(registry.EXT_SUPPORTED_VERSIONS)
-    key_share = values.get(registry.EXT_KEY_SHARE, values.get(registry.EXT_KEY_SHARE_OLD))
-    return ServerHello(
+                  compression: int | None, extensions: tuple[Extension, ...] | None, values: dict[int, Any],
+                  errors: tuple[ExtensionError, ...], context: str, offset: int) -> ServerHello:
+    get = values.get
+    return ServerHello(                 # positional, in field order: keywords cost a third more
         version, random, session_id, cipher_suite, compression, extensions,
-        selected_version=selected, alpn=values.get(registry.EXT_ALPN), key_share_group=key_share,
-        is_hello_retry_request=context == HELLO_RETRY_REQUEST, extension_errors=errors, offset=offset,
+        get(registry.EXT_SUPPORTED_VERSIONS),                           # selected_version
+        get(registry.EXT_ALPN),                                         # alpn
+        get(registry.EXT_KEY_SHARE, get(registry.EXT_KEY_SHARE_OLD)),   # key_share_group
+        context == HELLO_RETRY_REQUEST,                                 # is_hello_retry_request
+        errors, offset,                                                 # extension_errors, offset
     )

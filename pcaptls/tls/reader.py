@@ -19,7 +19,8 @@ ErrorFactory = Callable[[str, int, str], MalformedInput]
 
 
 @functools.lru_cache(maxsize=512)
-def _unpack_u16(count: int) -> struct.Struct:
+def u16_struct(count: int) -> struct.Struct:
+    """The ``struct`` for ``count`` big-endian 2-byte integers (cached: hellos repeat the same list sizes)."""
     return struct.Struct(f">{count}H")
 
 
@@ -120,7 +121,7 @@ class Reader:
         if item_size == 1:
             return tuple(view)
         if item_size == 2:
-            return _unpack_u16(length // 2).unpack(view)
+            return u16_struct(length // 2).unpack(view)
         return tuple(int.from_bytes(view[i:i + item_size], "big") for i in range(0, length, item_size))
 
     def tlvs(self, what: str) -> list[tuple[int, bytes, int]]:
