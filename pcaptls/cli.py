@@ -25,8 +25,6 @@ from pcaptls.report import render
 from pcaptls.report.cloudtrail import cloudtrail_record
 from pcaptls.report.filters import VERSION_NAMES, ConnectionFilter, is_below, parse_network, parse_server
 from pcaptls.report.rows import connection_row
-from pcaptls.report.show import render_connections
-from pcaptls.batch import Settings, run_batch
 from pcaptls.report.escape import terminal as escape_terminal
 from pcaptls.report.verdict import REPORT_FIELDS, Aggregator
 from pcaptls.report.verdict import summary as verdict_summary
@@ -241,6 +239,7 @@ def show(capture, hexdump, color, selection, options, enrichment) -> None:
     for conns in _inspections([capture], options, enrichment, True, failed):
         chosen = sorted(filter(selection, conns), key=lambda c: (c.ts_ns, c.conn))
         shown += len(chosen)
+        from pcaptls.report.show import render_connections   # only this command needs it (start-up time)
         click.echo(render_connections(chosen, hexdump=hexdump, color=color), nl=False, color=color)
     if not shown and not failed:
         click.echo("no matching TLS connection", err=True)
@@ -315,6 +314,7 @@ def batch(paths, out, jobs, join_rotated, dask, options, enrichment) -> None:
         pcaptls batch 'archive/*.tar.gz' --out results/ --dask tcp://scheduler:8786
     """
     ctx = click.get_current_context()
+    from pcaptls.batch import Settings, run_batch         # only this command needs it (start-up time)
     settings = Settings(options=options, snapshots=tuple(ctx.params.get("snapshots", ())),
                         ip_ranges=ctx.params.get("ip_ranges"))
     try:

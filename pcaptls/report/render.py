@@ -11,7 +11,6 @@ from collections.abc import Callable, Iterable
 from json.encoder import c_make_encoder, encode_basestring
 from typing import TextIO
 
-from tabulate import tabulate
 
 from pcaptls.report import escape
 from pcaptls.report.rows import FIELDS, connection_row, iso_time
@@ -26,6 +25,12 @@ TABLE_COLUMNS = (
     ("negotiated", "negotiated_version"), ("cipher suite", "cipher_suite"), ("alpn", "alpn_selected"),
     ("outcome", "outcome"), ("alert", "alert"),
 )
+
+
+def tabulate(*args, **kwargs) -> str:
+    """tabulate.tabulate, imported on first use: jsonl and csv runs skip its import (start-up time)."""
+    from tabulate import tabulate as real
+    return real(*args, **kwargs)
 
 
 def _json_encoder() -> Callable[[object], str]:

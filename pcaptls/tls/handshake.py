@@ -103,6 +103,8 @@ class State(enum.Enum):
     ENCRYPTED = "encrypted"         # handshake records are protected
     CLOSED = "closed"               # end of stream seen
 
+    __hash__ = object.__hash__      # members are singletons; Enum's name hash costs a Python call per lookup
+
 
 class Input(enum.Enum):
     HANDSHAKE_WHOLE = "handshake record ending on a message boundary"
@@ -115,6 +117,8 @@ class Input(enum.Enum):
     SSLV2 = "SSLv2 record"
     MARK_ENCRYPTED = "mark_encrypted()"
     END = "end of stream"
+
+    __hash__ = object.__hash__
 
 
 _S, _I = State, Input
