@@ -2,13 +2,15 @@
  *
  * Owns: stepping over classic pcap records whose Ethernet/IPv4 or Ethernet/IPv6 TCP segment belongs to a
  * flow in the reader's `ignore` dict (connections whose handshake is already read), counting them into
- * the dict's entries exactly as the pure-Python loop in files.py does. It stops at the first record that
- * is anything else (incomplete, an impossible length, another flow, SYN/FIN/RST, not Ethernet/IP/TCP) and
- * hands it back to Python, which judges it with its own code. Never reads past `end`; never raises on
- * capture bytes.
+ * the dict's entries exactly as the pure-Python loop in files.py does. The first complete record that is
+ * anything else (another flow, SYN/FIN/RST, not Ethernet/IP/TCP) is read and handed over; a record cut
+ * short or of an impossible length is left where it is, for the Python loop to judge with its own code.
+ * Never reads past `end`; never raises on capture bytes.
  *
  * PcapSkipper(ignore, header_len, big_endian, ts_mult, max_caplen).skip(buf, pos, end, stop)
- *     -> (pos, skipped): records from `pos` are skipped while they start before `stop`.
+ *     -> (pos, skipped, ts_ns, frame, orig_len): records from `pos` are skipped while they start before
+ *     `stop`; then either the next record, read (frame bytes; `pos` after it), or None, None, None (`pos` at
+ *     the record the caller must look at itself, or at `stop`/`end`).
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -92,24 +94,34 @@ static PyObject *skip(PcapSkipper *self, PyObject *const *args, Py_ssize_t nargs
     /* The walk is a chain of dependent loads (each record's length gives the next record's place), so
      * every record header would wait on memory; the lines ahead are requested early instead. */
     Py_ssize_t fetched = pos;
+    PyObject *frame = NULL;
+    long long ts = 0;
+    uint32_t orig_len = 0;
     while (pos < stop && pos + self->hlen <= end) {
         const unsigned char *h = buf + pos;
         Py_ssize_t ahead = pos + PREFETCH_AHEAD < end ? pos + PREFETCH_AHEAD : end;
         for (; fetched < ahead; fetched += 64) __builtin_prefetch(buf + fetched);
         uint32_t caplen = rd32(h + 8, self->big);
-        if ((Py_ssize_t)caplen > self->maxcap || caplen < 54) break;
+        if ((Py_ssize_t)caplen > self->maxcap) break;
         Py_ssize_t nxt = pos + self->hlen + (Py_ssize_t)caplen;
         if (nxt > end) break;
+        ts = (long long)rd32(h, self->big) * 1000000000LL + (long long)rd32(h + 4, self->big) * self->mult;
         const unsigned char *key;
         Py_ssize_t klen;
         long long payload;
-        if (!tcp_key(h + self->hlen, caplen, &key, &klen, &payload)) break;
-        PyObject *k = PyBytes_FromStringAndSize((const char *)key, klen);
-        if (k == NULL) { failed = 1; break; }
-        PyObject *entry = PyDict_GetItemWithError(self->ignore, k);   /* borrowed */
-        Py_DECREF(k);
-        if (entry == NULL) {
-            if (PyErr_Occurred()) failed = 1;
+        PyObject *entry = NULL;
+        if (caplen >= 54 && tcp_key(h + self->hlen, caplen, &key, &klen, &payload)) {
+            PyObject *k = PyBytes_FromStringAndSize((const char *)key, klen);
+            if (k == NULL) { failed = 1; break; }
+            entry = PyDict_GetItemWithError(self->ignore, k);   /* borrowed */
+            Py_DECREF(k);
+            if (entry == NULL && PyErr_Occurred()) { failed = 1; break; }
+        }
+        if (entry == NULL) {            /* a record Python must see: hand it over, read */
+            orig_len = rd32(h + 12, self->big);
+            frame = PyBytes_FromStringAndSize((const char *)h + self->hlen, caplen);
+            if (frame == NULL) failed = 1;
+            else pos = nxt;
             break;
         }
         if (!PyList_CheckExact(entry) || PyList_GET_SIZE(entry) < 3) {
@@ -117,7 +129,6 @@ static PyObject *skip(PcapSkipper *self, PyObject *const *args, Py_ssize_t nargs
             failed = 1;
             break;
         }
-        long long ts = (long long)rd32(h, self->big) * 1000000000LL + (long long)rd32(h + 4, self->big) * self->mult;
         if (add_to(entry, 0, 1) < 0 || set_to(entry, 1, ts) < 0 || add_to(entry, 2, payload) < 0) {
             failed = 1;
             break;
@@ -126,8 +137,12 @@ static PyObject *skip(PcapSkipper *self, PyObject *const *args, Py_ssize_t nargs
         pos = nxt;
     }
     PyBuffer_Release(&view);
-    if (failed) return NULL;
-    return Py_BuildValue("(nn)", pos, skipped);
+    if (failed) {
+        Py_XDECREF(frame);
+        return NULL;
+    }
+    if (frame == NULL) return Py_BuildValue("(nnOOO)", pos, skipped, Py_None, Py_None, Py_None);
+    return Py_BuildValue("(nnLNk)", pos, skipped, ts, frame, (unsigned long)orig_len);
 }
 
 static int init(PcapSkipper *self, PyObject *args, PyObject *kwds) {

@@ -314,8 +314,11 @@ class CaptureReader:
             end = len(buf)
             while True:
                 if skip is not None:        # runs of ignored flows' records, in C, up to the next release
-                    pos, n = skip(buf, pos, end, released + release_every + 1 if mapped else end)
+                    pos, n, ts, frame, orig_len = skip(buf, pos, end, released + release_every + 1 if mapped else end)
                     self.skipped += n
+                    if frame is not None:   # the record after them, read and not of an ignored flow
+                        yield ts, linktype, frame, orig_len
+                        continue
                 p = pos + hlen
                 if p > end:
                     break

@@ -15,6 +15,9 @@ let the session layer say what only it can know, applying to records not yet rea
 ``mark_encrypted()`` (TLS 1.3 after the ServerHello: everything that follows is protected) and
 ``mark_compat_ccs()`` (TLS 1.3 middlebox compatibility, RFC 8446 D.4: a ChangeCipherSpec is a dummy and
 cleartext handshake records may follow it, e.g. HRR, CCS, ServerHello or ClientHello1, CCS, ClientHello2).
+
+Events are slotted dataclasses but not frozen (one or more per record on the hot path, STYLE §4's exception:
+a frozen one costs three times as much to build): treat them as immutable.
 """
 from __future__ import annotations
 
@@ -40,7 +43,7 @@ _ALERT_LEN = 2
 _T = TypeVar("_T")
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class HandshakeMessage:
     msg_type: int
     body: bytes
@@ -52,32 +55,32 @@ class HandshakeMessage:
         return self.offset + _HEADER_LEN
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class ChangeCipherSpec:
     offset: int             # of the record
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Alert:
     level: int
     description: int
     offset: int             # of the record
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class EncryptedAlert:
     offset: int             # of the record
     length: int             # of the record's fragment (not 2, so it is protected)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class EncryptedData:
     content_type: int       # application_data, or handshake after this direction's CCS / mark_encrypted()
     offset: int             # of the record
     length: int             # of the record's fragment
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class SSLv2Message:
     msg_type: int
     body: bytes             # after the msg_type byte
@@ -89,7 +92,7 @@ class SSLv2Message:
         return self.offset + self.header_len + 1
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Heartbeat:
     offset: int             # of the record
 

@@ -9,6 +9,8 @@ includes a record longer than ``max_record_len`` (a length the peer may not send
 the offset tells where), and a stream that ends inside a record ("truncated record"). After an error
 every call raises the same error again. Buffering is bounded by what the caller fed and has not yet
 taken: a record is returned as soon as it is complete, and none may exceed ``max_record_len``.
+``Record``/``SSLv2Record`` are slotted dataclasses but not frozen (one is made per record on the hot path,
+STYLE §4's exception; a frozen one costs three times as much to build): treat them as immutable.
 """
 from __future__ import annotations
 
@@ -55,7 +57,7 @@ NEED_DATA = Sentinel.NEED_DATA   #: more bytes are needed before the next record
 EOF = Sentinel.EOF               #: the stream ended cleanly (after ``feed(b"")``), nothing is left
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Record:
     content_type: int
     version: int        # record-layer version, raw
@@ -67,7 +69,7 @@ class Record:
         return self.offset + _TLS_HEADER_LEN
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class SSLv2Record:
     msg_type: int       # first byte of the record data (meaningful only before SSLv2 encryption starts)
     body: bytes         # the record data after that byte (padding included for 3-byte headers)
