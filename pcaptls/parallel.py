@@ -13,11 +13,9 @@ number of processes.
 from __future__ import annotations
 
 import dataclasses
-import heapq
+import collections
 import multiprocessing
 import os
-import queue
-import threading
 import traceback
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -28,6 +26,8 @@ from pcaptls.pipeline import InspectOptions, Inspection
 MIN_SIZE = 192 << 20                 # below this a second process costs more than it saves (bench: 100 MB)
 MAX_AUTO_JOBS = 4                    # each process reads every frame: more rarely pays
 _BATCH = 512                         # results per message from another process
+_PIPE_SIZE = 1 << 20                 # bytes a worker may write before the parent reads them (Linux's maximum)
+_AHEAD = 1 << 12                     # own results held back at most while waiting for a worker's
 # Counters only the process following a flow adds to; the others come out the same in both processes.
 _OWN_COUNTERS = ("tls_connections", "flows_evicted", "tcp_retransmitted_bytes", "tcp_gap_bytes",
                  "tcp_overlap_conflicts", "tls_without_handshake")
@@ -98,38 +98,45 @@ def _child(insp: Inspection, fn: Callable[[Any], Any], part: tuple[int, int], se
         send.close()
 
 
-def _receive(recv: Any, inbox: queue.Queue) -> None:
+def _widen(conn: Any) -> None:
+    """Let the worker write a batch or two ahead without waiting for the parent, which reads between its own
+    connections (Linux; elsewhere the default pipe size stays)."""
     try:
-        while True:
-            message = recv.recv()
-            inbox.put(message)
-            if message[0] != "results":
-                return
-    except (EOFError, OSError):
-        inbox.put(("crash", "a worker process ended without a result"))
+        import fcntl
+        fcntl.fcntl(conn.fileno(), getattr(fcntl, "F_SETPIPE_SZ", 1031), _PIPE_SIZE)
+    except (ImportError, OSError):
+        pass
 
 
 class _Worker:
-    """One other process and the thread that moves its messages into a queue."""
+    """One other process and the results it sent that are not merged yet."""
 
     def __init__(self, ctx: Any, insp: Inspection, fn: Callable[[Any], Any], part: tuple[int, int]) -> None:
         recv, send = ctx.Pipe(duplex=False)
+        _widen(send)
         self.recv = recv
         self.process = ctx.Process(target=_child, args=(insp, fn, part, send), daemon=True)
         self.process.start()
         send.close()
-        self.inbox: queue.Queue = queue.Queue(maxsize=64)
-        self.thread = threading.Thread(target=_receive, args=(recv, self.inbox), daemon=True)
-        self.thread.start()
         self.tail: list[Any] = []
+        self.pending: collections.deque = collections.deque()   # results received, not yet merged
+        self.done = False
 
-    def results(self) -> Iterator[tuple[Any, Any]]:
-        while True:
-            message = self.inbox.get()
-            if message[0] != "results":
-                self.tail.append(message)
-                return
-            yield from message[1]
+    def take(self, block: bool) -> bool:
+        """Move the next message's results into ``pending`` (waiting for one if ``block``); False if none
+        was there. The last message (counters, or a crash) goes to ``tail`` and ends the stream."""
+        try:
+            if not block and not self.recv.poll():
+                return False
+            message = self.recv.recv()
+        except (EOFError, OSError):
+            message = ("crash", "a worker process ended without a result")
+        if message[0] == "results":
+            self.pending.extend(message[1])
+        else:
+            self.tail.append(message)
+            self.done = True
+        return True
 
     def stop(self) -> None:
         if not self.tail:               # stopped early (an error, or the consumer went away)
@@ -138,22 +145,50 @@ class _Worker:
         if self.process.is_alive():
             self.process.kill()
         self.recv.close()
-        self.thread.join(timeout=5)
+
+
+def _merge(own: Iterator[tuple[Any, Any]], fn: Callable[[Any], Any], workers: list[_Worker]) -> Iterator[Any]:
+    """Results of this process (``own``: (key, connection)) and of the workers in key order. While a
+    worker's next results have not come, this process goes on with its own flows and holds their results
+    back (up to _AHEAD of them) instead of waiting: the workers send in batches."""
+    mine: collections.deque = collections.deque()
+    own_done = False
+    while True:
+        if not own_done and len(mine) < _AHEAD:
+            item = next(own, None)
+            if item is None:
+                own_done = True
+            else:
+                mine.append((item[0], fn(item[1])))
+        for worker in workers:
+            while not worker.done and worker.take(block=False):
+                pass
+        while True:                     # emit while every stream's next result is known (or it ended)
+            if not mine and not own_done or any(not w.pending and not w.done for w in workers):
+                break
+            best, key = None, None
+            if mine:
+                best, key = mine, mine[0][0]
+            for worker in workers:
+                if worker.pending and (key is None or worker.pending[0][0] < key):
+                    best, key = worker.pending, worker.pending[0][0]
+            if best is None:
+                return                  # every stream ended
+            result = best.popleft()[1]
+            if result is not None:
+                yield result
+        if own_done or len(mine) >= _AHEAD:   # nothing of our own to do: wait for a worker
+            for worker in workers:
+                if not worker.pending and not worker.done:
+                    worker.take(block=True)
+                    break
 
 
 def _merged(insp: Inspection, fn: Callable[[Any], Any], jobs: int) -> Iterator[Any]:
     ctx = multiprocessing.get_context("fork")
     workers = [_Worker(ctx, insp, fn, (k, jobs)) for k in range(1, jobs)]
-
-    def mine() -> Iterator[tuple[Any, Any]]:
-        for key, conn in insp._run(part=(0, jobs)):
-            yield key, fn(conn)
-
     try:
-        streams = [mine(), *(w.results() for w in workers)]
-        for _key, result in heapq.merge(*streams, key=lambda item: item[0]):
-            if result is not None:
-                yield result
+        yield from _merge(insp._run(part=(0, jobs)), fn, workers)
     finally:
         for worker in workers:
             worker.stop()

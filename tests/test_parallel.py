@@ -1,13 +1,16 @@
 """pcaptls.parallel: one capture on two processes gives exactly what one process gives."""
 from __future__ import annotations
 
+import collections
 import json
+import random
 
 import pytest
 from click.testing import CliRunner
 
 import pcaptls
 from pcaptls.cli import cli
+from pcaptls import parallel
 from pcaptls.parallel import MappedInspection, jobs_for
 from pcaptls.pipeline import InspectOptions, flow_owner
 from pcaptls.report.rows import connection_row
@@ -109,3 +112,41 @@ def test_every_format_and_several_files_agree(fmt: str) -> None:
     two = _cli("inspect", *paths, "--format", fmt, "--jobs", "2", "--below", "TLSv1.3")
     assert (two.exit_code, two.stdout, two.stderr) == (one.exit_code, one.stdout, one.stderr)
     assert one.exit_code == 1 and one.stdout                 # the truncated file is reported, the rest shown
+
+
+class _FakeWorker:
+    """A worker whose results arrive in batches, some only when the merge waits for them."""
+
+    def __init__(self, batches: list[list[tuple]], lag: int) -> None:
+        self.batches, self.lag = list(batches), lag
+        self.pending: collections.deque = collections.deque()
+        self.tail: list = []
+        self.done = False
+        self.polls = 0
+
+    def take(self, block: bool) -> bool:
+        self.polls += 1
+        if not block and self.polls % self.lag:
+            return False                    # not there yet: the merge must go on with its own flows
+        if self.batches:
+            self.pending.extend(self.batches.pop(0))
+        else:
+            self.tail.append(("end",))
+            self.done = True
+        return True
+
+
+@pytest.mark.parametrize("lag", [1, 3, 50, 10**9])
+@pytest.mark.parametrize("seed", range(5))
+def test_merge_gives_key_order_whatever_arrives_when(lag: int, seed: int) -> None:
+    rng = random.Random(seed)
+    keys = sorted(rng.sample(range(100000), 3000))
+    owner = [rng.randrange(3) for _ in keys]
+    own = [((k,), k) for k, o in zip(keys, owner) if o == 0]
+    workers = []
+    for w in (1, 2):
+        items = [((k,), k if k % 7 else None) for k, o in zip(keys, owner) if o == w]   # made there
+        cuts = sorted(rng.sample(range(len(items) + 1), 4))
+        workers.append(_FakeWorker([items[a:b] for a, b in zip([0, *cuts], [*cuts, len(items)])], lag))
+    merged = list(parallel._merge(iter(own), lambda k: k if k % 7 else None, workers))
+    assert merged == [k for k in keys if k % 7]
