@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import gc
 import time
 import sys
 from collections.abc import Callable, Iterator
@@ -51,6 +52,7 @@ def enrichment_options(func: Callable) -> Callable:
         for problem in problems:
             click.echo(f"warning: {problem}", err=True)
         options = InspectOptions(capture_dns=not no_capture_dns, dns_grace_s=dns_grace)
+        gc.freeze()         # what start-up made lives to the end: the collector need not scan it again
         return func(*args, enrichment=enrichment, options=options, **kwargs)
     return wrapper
 
@@ -359,5 +361,11 @@ def refresh_catalog_cmd(dest) -> None:
     click.echo(f"wrote {target} from botocore {version}")
 
 
+# A capture makes millions of short-lived objects and almost no reference cycles: collect the youngest
+# generation every 50,000 allocations instead of 700 (bench/: 10% of the time of a 1 GB capture).
+GC_THRESHOLDS = (50_000, 20, 100)
+
+
 def main() -> None:
+    gc.set_threshold(*GC_THRESHOLDS)
     cli(prog_name="pcaptls")
