@@ -131,7 +131,7 @@ def cli() -> None:
 def output_options(func: Callable) -> Callable:
     """--output, --quiet, --fail-on and --jobs, shared by inspect and report."""
     func = click.option("--jobs", "-j", type=click.IntRange(1, 16), default=None,
-                        help="Processes per capture file (default: the cores, up to 4, for a file of 192 MiB or "
+                        help="Processes per capture file (default: the cores, up to 4, for a file of 64 MiB or "
                              "more, else 1); the output is the same either way.")(func)
     func = click.option("--fail-on", type=click.Choice(["legacy"]),
                         help="Exit 3 if a selected client cannot do TLS 1.2.")(func)
