@@ -14,6 +14,7 @@
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
+#include <limits.h>
 #include <stdint.h>
 
 #define PREFETCH_AHEAD 2048    /* bytes of the capture requested ahead of the record being read */
@@ -185,18 +186,162 @@ static PyTypeObject PcapSkipperType = {
     .tp_methods = skipper_methods,
 };
 
+/* ---- pcapng: Enhanced Packet Blocks ------------------------------------------------------------------ */
+
+#define MAX_IFACES 64
+
+typedef struct {
+    PyObject_HEAD
+    PyObject *ignore;
+    int big;                /* the section's byte order */
+    Py_ssize_t maxcap, maxblock;
+} EpbSkipper;
+
+typedef struct {
+    int ethernet;           /* linktype 1, and a time base that fits the arithmetic below */
+    long long mul, div, toff;
+} Iface;
+
+/* The interfaces as files.py keeps them: [(linktype, mul, div, offset_ns, snaplen), ...]. An interface whose
+ * numbers do not fit 64 bits is marked not skippable (Python does its exact big-integer arithmetic). */
+static int read_ifaces(PyObject *ifaces, Iface *out, Py_ssize_t *n) {
+    if (!PyList_Check(ifaces)) {
+        PyErr_SetString(PyExc_TypeError, "ifaces must be a list");
+        return -1;
+    }
+    *n = PyList_GET_SIZE(ifaces) < MAX_IFACES ? PyList_GET_SIZE(ifaces) : MAX_IFACES;
+    for (Py_ssize_t i = 0; i < *n; i++) {
+        PyObject *t = PyList_GET_ITEM(ifaces, i);
+        out[i].ethernet = 0;
+        if (!PyTuple_Check(t) || PyTuple_GET_SIZE(t) < 4) continue;
+        int overflow = 0;
+        long lt = PyLong_AsLongAndOverflow(PyTuple_GET_ITEM(t, 0), &overflow);
+        long long mul = PyLong_AsLongLongAndOverflow(PyTuple_GET_ITEM(t, 1), &overflow);
+        long long div = overflow ? 0 : PyLong_AsLongLongAndOverflow(PyTuple_GET_ITEM(t, 2), &overflow);
+        long long toff = overflow ? 0 : PyLong_AsLongLongAndOverflow(PyTuple_GET_ITEM(t, 3), &overflow);
+        if (PyErr_Occurred()) return -1;
+        if (overflow || lt != 1 || mul <= 0 || mul > (1LL << 32) || div <= 0) continue;
+        out[i].ethernet = 1;
+        out[i].mul = mul;
+        out[i].div = div;
+        out[i].toff = toff;
+    }
+    return 0;
+}
+
+static PyObject *epb_skip(EpbSkipper *self, PyObject *const *args, Py_ssize_t nargs) {
+    if (nargs != 5) {
+        PyErr_SetString(PyExc_TypeError, "skip(buf, pos, end, stop, ifaces)");
+        return NULL;
+    }
+    Py_ssize_t pos = PyLong_AsSsize_t(args[1]), end = PyLong_AsSsize_t(args[2]), stop = PyLong_AsSsize_t(args[3]);
+    if (PyErr_Occurred()) return NULL;
+    Iface ifaces[MAX_IFACES];
+    Py_ssize_t nifaces;
+    if (read_ifaces(args[4], ifaces, &nifaces) < 0) return NULL;
+    Py_buffer view;
+    if (PyObject_GetBuffer(args[0], &view, PyBUF_SIMPLE) < 0) return NULL;
+    const unsigned char *buf = (const unsigned char *)view.buf;
+    if (end > view.len) end = view.len;
+    if (pos < 0) pos = end;
+    Py_ssize_t skipped = 0, fetched = pos;
+    long long last_ts = 0;
+    int failed = 0;
+    while (pos < stop && pos + 28 <= end) {
+        const unsigned char *b = buf + pos;
+        Py_ssize_t ahead = pos + PREFETCH_AHEAD < end ? pos + PREFETCH_AHEAD : end;
+        for (; fetched < ahead; fetched += 64) __builtin_prefetch(buf + fetched);
+        /* The tests of the Python fast path for a complete, well-formed EPB (files.py, _iter_pcapng). */
+        uint32_t btype = rd32(b, self->big), blen = rd32(b + 4, self->big), iface = rd32(b + 8, self->big);
+        uint32_t caplen = rd32(b + 20, self->big);
+        Py_ssize_t nxt = pos + (Py_ssize_t)blen;
+        if (btype != 6 || (Py_ssize_t)caplen > self->maxcap || 32 + (Py_ssize_t)caplen > (Py_ssize_t)blen
+            || (Py_ssize_t)blen > self->maxblock || nxt > end || (blen & 3) || iface >= (uint32_t)nifaces
+            || rd32(buf + nxt - 4, self->big) != blen || !ifaces[iface].ethernet || caplen < 54)
+            break;
+        const unsigned char *key;
+        Py_ssize_t klen;
+        long long payload;
+        if (!tcp_key(b + 28, caplen, &key, &klen, &payload)) break;
+        Iface *f = &ifaces[iface];
+        unsigned __int128 raw = (unsigned __int128)((unsigned long long)rd32(b + 12, self->big) << 32
+                                                    | rd32(b + 16, self->big));
+        __int128 ts = (__int128)(raw * (unsigned __int128)f->mul / (unsigned __int128)f->div) + f->toff;
+        if (ts > (__int128)LLONG_MAX || ts < (__int128)LLONG_MIN) break;
+        PyObject *k = PyBytes_FromStringAndSize((const char *)key, klen);
+        if (k == NULL) { failed = 1; break; }
+        PyObject *entry = PyDict_GetItemWithError(self->ignore, k);   /* borrowed */
+        Py_DECREF(k);
+        if (entry == NULL) {
+            if (PyErr_Occurred()) failed = 1;
+            break;
+        }
+        if (!PyList_CheckExact(entry) || PyList_GET_SIZE(entry) < 3) {
+            PyErr_SetString(PyExc_TypeError, "ignore entries must be [packets, last_ts_ns, payload_bytes]");
+            failed = 1;
+            break;
+        }
+        if (add_to(entry, 0, 1) < 0 || set_to(entry, 1, (long long)ts) < 0 || add_to(entry, 2, payload) < 0) {
+            failed = 1;
+            break;
+        }
+        last_ts = (long long)ts;
+        skipped++;
+        pos = nxt;
+    }
+    PyBuffer_Release(&view);
+    if (failed) return NULL;
+    if (!skipped) return Py_BuildValue("(nnO)", pos, skipped, Py_None);
+    return Py_BuildValue("(nnL)", pos, skipped, last_ts);
+}
+
+static int epb_init(EpbSkipper *self, PyObject *args, PyObject *kwds) {
+    static char *kwlist[] = {"ignore", "big_endian", "max_caplen", "max_block", NULL};
+    PyObject *ignore;
+    int big;
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "O!pnn", kwlist, &PyDict_Type, &ignore, &big, &self->maxcap,
+                                     &self->maxblock))
+        return -1;
+    Py_INCREF(ignore);
+    Py_XSETREF(self->ignore, ignore);
+    self->big = big;
+    return 0;
+}
+
+static void epb_dealloc(EpbSkipper *self) {
+    Py_XDECREF(self->ignore);
+    Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
+static PyMethodDef epb_methods[] = {
+    {"skip", (PyCFunction)(void (*)(void))epb_skip, METH_FASTCALL,
+     "skip(buf, pos, end, stop, ifaces) -> (pos, skipped, last_ts_ns or None): step over EPBs of ignored flows."},
+    {NULL, NULL, 0, NULL},
+};
+
+static PyTypeObject EpbSkipperType = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "pcaptls.capture._skip.EpbSkipper",
+    .tp_basicsize = sizeof(EpbSkipper),
+    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_doc = "Steps over pcapng Enhanced Packet Blocks of flows in an ignore dict (see files.py).",
+    .tp_new = PyType_GenericNew,
+    .tp_init = (initproc)epb_init,
+    .tp_dealloc = (destructor)epb_dealloc,
+    .tp_methods = epb_methods,
+};
+
 static struct PyModuleDef module = {
     PyModuleDef_HEAD_INIT, "pcaptls.capture._skip",
     "Optional C accelerator of the capture reader's fast path (pure-Python fallback in files.py).", -1, NULL,
 };
 
 PyMODINIT_FUNC PyInit__skip(void) {
-    if (PyType_Ready(&PcapSkipperType) < 0) return NULL;
+    if (PyType_Ready(&PcapSkipperType) < 0 || PyType_Ready(&EpbSkipperType) < 0) return NULL;
     PyObject *m = PyModule_Create(&module);
     if (m == NULL) return NULL;
-    Py_INCREF(&PcapSkipperType);
-    if (PyModule_AddObject(m, "PcapSkipper", (PyObject *)&PcapSkipperType) < 0) {
-        Py_DECREF(&PcapSkipperType);
+    if (PyModule_AddObjectRef(m, "PcapSkipper", (PyObject *)&PcapSkipperType) < 0
+        || PyModule_AddObjectRef(m, "EpbSkipper", (PyObject *)&EpbSkipperType) < 0) {
         Py_DECREF(m);
         return NULL;
     }

@@ -18,8 +18,8 @@ blocks), ``pcapng_unknown_interface`` (packets whose interface id has no IDB in 
 
 Speed: plain files are mmap'ed, other streams are read in 4 MiB chunks; records are framed with precompiled
 ``struct.Struct.unpack_from``; no per-packet objects beyond the frame bytes and the yielded tuple. Frames of
-flows in ``ignore`` are counted, not yielded; in classic pcap files the optional C module ``_skip`` steps over
-runs of them (the pure-Python loop below does the same where it is not built, or with
+flows in ``ignore`` are counted, not yielded; the optional C module ``_skip`` steps over runs of them (classic
+pcap records and pcapng Enhanced Packet Blocks) (the pure-Python loop below does the same where it is not built, or with
 ``PCAPTLS_PURE_PYTHON=1``; tests compare the two).
 """
 from __future__ import annotations
@@ -41,11 +41,13 @@ import zstandard
 from pcaptls.errors import CaptureError
 
 try:
+    from pcaptls.capture._skip import EpbSkipper as _EpbSkipper
     from pcaptls.capture._skip import PcapSkipper as _PcapSkipper
-except ImportError:                 # not built (no C compiler at install time): the Python loop does it all
-    _PcapSkipper = None
+except ImportError:                 # not built (no C compiler at install time): the Python loops do it all
+    _PcapSkipper = _EpbSkipper = None
 if os.environ.get("PCAPTLS_PURE_PYTHON"):
-    _PcapSkipper = None
+    _PcapSkipper = _EpbSkipper = None
+_RELEASE_EVERY = 32 << 20           # a mapped file's pages read so far are handed back this often
 
 CHUNK_SIZE = 4 << 20
 MAX_CAPLEN = 256 << 10            # 262144: the largest snapshot length libpcap and Wireshark accept
@@ -306,7 +308,7 @@ class CaptureReader:
         # A mapped file's pages count in RSS once touched; hand back what was read every 32 MiB so
         # memory stays flat whatever the file size (the kernel keeps them in its page cache).
         mapped = isinstance(buf, mmap.mmap) and hasattr(buf, "madvise")
-        released, release_every = 0, 32 << 20
+        released, release_every = 0, _RELEASE_EVERY
         skip = None
         if ignore is not None and _PcapSkipper is not None:
             skip = _PcapSkipper(ignore, hlen, order == ">", mult, maxcap).skip
@@ -383,9 +385,24 @@ class CaptureReader:
         nifaces = 0
         last_ts = 0
         maxcap = MAX_CAPLEN
+        mapped = isinstance(buf, mmap.mmap) and hasattr(buf, "madvise")   # pages handed back as in _iter_pcap
+        released = 0
+        skippers = {o: _EpbSkipper(ignore, o == ">", maxcap, MAX_BLOCK_LEN).skip
+                    for o in "<>"} if ignore is not None and _EpbSkipper is not None else None
         while True:
             end = len(buf)
             while pos + 12 <= end:
+                if mapped and pos - released > _RELEASE_EVERY:
+                    upto = pos - pos % mmap.PAGESIZE
+                    buf.madvise(mmap.MADV_DONTNEED, released, upto - released)
+                    released = upto
+                if skippers is not None and nifaces:    # runs of ignored flows' EPBs, in C, up to the next release
+                    pos, n, ts = skippers[order](buf, pos, end, released + _RELEASE_EVERY + 1 if mapped else end,
+                                                 ifaces)
+                    if n:
+                        self.skipped += n
+                        last_ts = ts
+                        continue
                 if pos + 28 <= end:                     # fast path: a complete, well-formed EPB
                     btype, blen, iface, ts_hi, ts_lo, caplen, orig_len = epb_full(buf, pos)
                     nxt = pos + blen

@@ -1,7 +1,9 @@
-"""The C accelerator of the classic-pcap fast path (pcaptls/capture/_skip.c) against the pure-Python loop:
-same frames yielded, same counts in the ignore entries, same skipped total, same error at the same offset,
-on every record layout (byte orders, ns, modified headers), IPv4 and IPv6, frames that must not be
-skipped (SYN/FIN/RST, fragments, options, other protocols, VLAN, short frames) and damaged files."""
+"""The C accelerator of the capture fast path (pcaptls/capture/_skip.c) against the pure-Python loops:
+same frames yielded, same counts in the ignore entries, same skipped total, same counters, same error at
+the same offset, on every classic pcap record layout (byte orders, ns, modified headers) and on pcapng
+(sections in both byte orders, interfaces of several time resolutions and offsets, non-Ethernet
+interfaces, other block types between the packets), IPv4 and IPv6, frames that must not be skipped
+(SYN/FIN/RST, fragments, options, other protocols, VLAN, short frames) and damaged files."""
 from __future__ import annotations
 
 import os
@@ -15,9 +17,10 @@ import pytest
 
 from pcaptls.capture import files
 from pcaptls.errors import CaptureError
-from tests.capture.builders import pcap_file, pcap_header, pcap_record
+from tests.capture.builders import epb, idb, isb, nrb, pb, pcap_file, pcap_header, pcap_record, shb, spb
 
-pytestmark = pytest.mark.skipif(files._PcapSkipper is None, reason="the C accelerator is not built here")
+pytestmark = pytest.mark.skipif(files._PcapSkipper is None or files._EpbSkipper is None,
+                                reason="the C accelerator is not built here")
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -75,7 +78,7 @@ def mixed_frames(seed: int, n: int = 400) -> list[bytes]:
 
 
 def read(data: bytes, ignore_keys: set[bytes], accelerated: bool, monkeypatch: pytest.MonkeyPatch,
-         tmp_path: Path) -> tuple[list, dict, int, tuple | None]:
+         tmp_path: Path) -> tuple[list, dict, int, tuple | None, dict]:
     folder = tmp_path / ("c" if accelerated else "py")
     folder.mkdir(exist_ok=True)
     path = folder / "capture.pcap"          # the same name: errors name the file
@@ -83,6 +86,7 @@ def read(data: bytes, ignore_keys: set[bytes], accelerated: bool, monkeypatch: p
     with monkeypatch.context() as m:
         if not accelerated:
             m.setattr(files, "_PcapSkipper", None)
+            m.setattr(files, "_EpbSkipper", None)
         ignore = {k: [0, 0, 0] for k in ignore_keys}
         reader = files.open_capture(str(path))
         reader.ignore = ignore
@@ -93,7 +97,7 @@ def read(data: bytes, ignore_keys: set[bytes], accelerated: bool, monkeypatch: p
         except CaptureError as exc:
             error = (str(exc).replace(str(folder), ""), exc.offset)
         reader.close()
-    return got, ignore, reader.skipped, error
+    return got, ignore, reader.skipped, error, dict(reader.counters)
 
 
 @pytest.mark.parametrize("layout", [
@@ -123,21 +127,88 @@ def test_same_frames_counts_and_errors(layout: dict, seed: int, damage: str | No
     assert c[2] > len(frames) // 4          # the run did skip frames (the test can tell the paths apart)
 
 
-def test_runs_longer_than_the_release_step_still_release(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """The C loop returns at every 32 MiB release point of a mapped file, so pages are handed back."""
+def pcapng_file(frames: list[bytes], rng: random.Random) -> bytes:
+    """Two sections (the second big-endian) with interfaces of several resolutions and offsets, a raw-IP
+    interface, and other blocks between the packets."""
+    out = b""
+    for endian, chunk in (("<", frames[:len(frames) // 2]), (">", frames[len(frames) // 2:])):
+        out += shb(endian=endian)
+        out += idb(1, endian=endian)                                           # microseconds
+        out += idb(1, endian=endian, tsresol=9, tsoffset=-3)                   # nanoseconds, an offset
+        out += idb(1, endian=endian, tsresol=0x80 | 20)                        # 2^-20 s
+        out += idb(1, endian=endian, tsresol=12)                               # picoseconds
+        out += idb(101, endian=endian)                                         # raw IP: never skipped here
+        for frame in chunk:
+            kind = rng.randrange(20)
+            if kind == 0:
+                out += spb(frame, endian=endian)
+            elif kind == 1:
+                out += pb(rng.randrange(5), rng.randrange(1 << 50), frame, endian=endian)
+            elif kind == 2:
+                out += nrb(endian=endian) + isb(endian=endian)
+            else:
+                out += epb(rng.randrange(6), rng.randrange(1 << 62), frame, endian=endian)   # iface 5: unknown
+    return out
+
+
+def blocks(data: bytes):
+    """(offset, block type, byte order) of each pcapng block."""
+    pos, endian = 0, "<"
+    while pos + 12 <= len(data):
+        if data[pos:pos + 4] == b"\x0a\x0d\x0d\x0a":
+            endian = "<" if data[pos + 8:pos + 12] == b"\x4d\x3c\x2b\x1a" else ">"
+        btype, blen = struct.unpack_from(endian + "II", data, pos)
+        yield pos, btype, endian
+        pos += blen
+
+
+@pytest.mark.parametrize("seed", range(6))
+@pytest.mark.parametrize("damage", [None, "cut", "length", "trailer"])
+def test_pcapng_same_frames_counts_and_errors(seed: int, damage: str | None, monkeypatch: pytest.MonkeyPatch,
+                                              tmp_path: Path) -> None:
+    rng = random.Random(seed)
+    frames = mixed_frames(seed)
+    data = pcapng_file(frames, rng)
+    if damage == "cut":
+        data = data[:len(data) - rng.randrange(1, 60)]
+    elif damage:                            # an EPB two thirds in: a length or its trailing copy made wrong
+        at, endian = next((pos, e) for pos, btype, e in blocks(data) if btype == 6 and pos > len(data) * 2 // 3)
+        blen = int.from_bytes(data[at + 4:at + 8], "little" if endian == "<" else "big")
+        where = at + 4 if damage == "length" else at + blen - 4
+        data = data[:where] + (blen + 4).to_bytes(4, "little" if endian == "<" else "big") + data[where + 4:]
+    keys = {k for f in frames if (k := key_of(f)) is not None}
+    ignore_keys = {k for k in sorted(keys) if rng.random() < 0.7}
+    c = read(data, ignore_keys, True, monkeypatch, tmp_path)
+    py = read(data, ignore_keys, False, monkeypatch, tmp_path)
+    assert c == py
+    assert c[2] > len(frames) // 8
+
+
+@pytest.mark.parametrize("fmt", ["pcap", "pcapng"])
+@pytest.mark.parametrize("accelerated", [True, False])
+def test_mapped_pages_are_released_in_long_runs(fmt: str, accelerated: bool, monkeypatch: pytest.MonkeyPatch,
+                                                tmp_path: Path) -> None:
+    """Both loops, C or not, return at every 32 MiB release point of a mapped file: pages are handed back
+    (RSS stays flat whatever the capture size)."""
     frame = ipv4_tcp(1, 2, 3, 4, payload=bytes(1400))
-    data = pcap_header() + b"".join(pcap_record(1, i, frame) for i in range(30000))   # ~43 MB, one ignored flow
-    path = tmp_path / "big.pcap"
+    if fmt == "pcap":
+        data = pcap_header() + b"".join(pcap_record(1, i, frame) for i in range(30000))   # ~43 MB, one flow
+    else:
+        data = shb() + idb(1) + b"".join(epb(0, i, frame) for i in range(30000))
+    path = tmp_path / f"big.{fmt}"
     path.write_bytes(data)
     calls = []
     real = files.mmap.mmap.madvise
     monkeypatch.setattr(files.mmap, "mmap", type("M", (files.mmap.mmap,), {
         "madvise": lambda self, *a: calls.append(a) or real(self, *a)}))
+    if not accelerated:
+        monkeypatch.setattr(files, "_PcapSkipper", None)
+        monkeypatch.setattr(files, "_EpbSkipper", None)
     reader = files.open_capture(str(path))
     reader.ignore = {key_of(frame): [0, 0, 0]}
     assert list(reader) == []
     assert reader.skipped == 30000 and reader.ignore[key_of(frame)][0] == 30000
-    assert calls, "no pages were released"
+    assert calls and all(a[0] == files.mmap.MADV_DONTNEED for a in calls), "no pages were released"
 
 
 def test_inspect_output_is_identical_without_the_accelerator(tmp_path: Path) -> None:
