@@ -121,17 +121,17 @@ class RecordSplitter:
         avail = len(buf) - start
         if avail == 0:
             return EOF if self._eof else NEED_DATA
-        if not self._sslv2 and avail >= _TLS_HEADER_LEN:     # the common case, without the general framing
+        if avail >= _TLS_HEADER_LEN:    # the common case, a whole TLS record, without the general framing
             content_type, version = buf[start], buf[start + 1] << 8 | buf[start + 2]
             length = buf[start + 3] << 8 | buf[start + 4]
             end = start + _TLS_HEADER_LEN + length
             if content_type in _TLS_CONTENT_TYPES and version >> 8 == _TLS_MAJOR and length <= self._max \
-                    and end <= len(buf):
+                    and end <= len(buf):     # (a TLS header also rules out SSLv2 framing: see _frame)
                 offset = self._offset
                 with memoryview(buf) as view:
                     fragment = bytes(view[start + _TLS_HEADER_LEN:end])
                 self._advance(end - start)
-                self._first = False
+                self._first = self._sslv2 = False
                 return Record(content_type, version, fragment, offset)
         frame = self._frame(avail)
         if frame is None or avail < frame[0] + frame[1]:
