@@ -22,7 +22,8 @@ from pcaptls.tls.hello import (
     parse_client_hello, parse_hello_retry_request_draft, parse_server_hello, parse_sslv2_client_hello,
     parse_sslv2_server_hello,
 )
-from pcaptls.tls.records import EOF, NEED_DATA, RecordSplitter, find_record_boundary, find_tls_start, guess_upgrade
+from pcaptls.tls.records import EOF, NEED_DATA, RecordSplitter
+from pcaptls.tls.start import find_record_boundary, find_tls_start, guess_upgrade
 
 _HELLO_TYPES = frozenset({registry.HT_CLIENT_HELLO, registry.HT_SERVER_HELLO, registry.HT_HELLO_RETRY_REQUEST})
 

@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pcaptls.tls import records
+from pcaptls.tls import start
 
 # A plausible hello start, then one field moved to a boundary or to something else.
 FIELDS = {
@@ -33,8 +33,8 @@ def starts(draw: st.DrawFn) -> bytes:
 @given(starts(), st.booleans(), st.sampled_from([0, 1, 16384]), st.integers(0, 12))
 def test_shortcut_agrees_with_the_search(data: bytes, client: bool, limit: int, cut: int) -> None:
     data = data[:len(data) - cut] if cut else data
-    fast = records.find_tls_start(data, client=client, limit=limit)
+    fast = start.find_tls_start(data, client=client, limit=limit)
     with pytest.MonkeyPatch.context() as m:
-        m.setattr(records, "_hello_at_start", lambda *_a: False)
-        slow = records.find_tls_start(data, client=client, limit=limit)
+        m.setattr(start, "_hello_at_start", lambda *_a: False)
+        slow = start.find_tls_start(data, client=client, limit=limit)
     assert fast == slow

@@ -1,4 +1,5 @@
-"""Tests for pcaptls/tls/records.py: record splitting, SSLv2 framing, the TLS-start scan, the upgrade guess."""
+"""Tests for pcaptls/tls/records.py (record splitting, SSLv2 framing) and pcaptls/tls/start.py (the TLS-start
+scan, the upgrade guess)."""
 from __future__ import annotations
 
 import pickle
@@ -9,9 +10,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from pcaptls.errors import MalformedRecord
-from pcaptls.tls.records import (
-    EOF, NEED_DATA, Record, RecordSplitter, SSLv2Record, find_tls_start, guess_upgrade,
-)
+from pcaptls.tls.records import EOF, NEED_DATA, Record, RecordSplitter, SSLv2Record
+from pcaptls.tls.start import find_tls_start, guess_upgrade
 
 BASE = 500
 
@@ -373,7 +373,7 @@ def test_guess_upgrade_always_names_something(prefix: bytes, server: bytes) -> N
 
 
 def test_find_record_boundary_needs_two_headers_or_the_end() -> None:
-    from pcaptls.tls.records import find_record_boundary
+    from pcaptls.tls.start import find_record_boundary
     ccs, appdata = bytes.fromhex("140303000101"), bytes.fromhex("1703030004") + b"abcd"
     noise = b"\x17\x03\x03\x00\x05xx"                      # a header whose record runs into more noise
     assert find_record_boundary(b"junk" + ccs + appdata) == 4
