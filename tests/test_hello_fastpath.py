@@ -23,7 +23,7 @@ from pcaptls.tls.hello import parse_client_hello, parse_server_hello
 from pcaptls.tls.reader import Reader
 from tests.tls.test_hello import (
     BASE, DRAFT18_SERVER_HELLO, DRAFT22_HELLO_RETRY_REQUEST, HELLO_RETRY_REQUEST as HRR_BODY, TLS12_CLIENT_HELLO,
-    TLS13_CLIENT_HELLO, TLS13_SERVER_HELLO,
+    TLS13_CLIENT_HELLO, TLS13_SERVER_HELLO, _mutated,
 )
 
 AT = 500            # absolute offset of an extension's type field in the decoder tests
@@ -56,18 +56,6 @@ def test_every_truncation_and_extension_gives_the_same_on_both_paths(parse: Call
     for cut in range(len(body) + 1):
         _assert_same_on_both_paths(parse, body[:cut])
     _assert_same_on_both_paths(parse, body + b"\x00")
-
-
-def _mutated(body: bytes) -> st.SearchStrategy[bytes]:
-    edits = st.lists(st.tuples(st.integers(0, len(body) - 1), st.integers(0, 255)), min_size=1, max_size=4)
-    return st.builds(_apply, st.just(body), edits, st.one_of(st.none(), st.integers(0, len(body))))
-
-
-def _apply(body: bytes, edits: list[tuple[int, int]], cut: int | None) -> bytes:
-    out = bytearray(body)
-    for pos, value in edits:
-        out[pos] = value
-    return bytes(out[:cut])
 
 
 @given(st.sampled_from(CASES).flatmap(lambda case: st.tuples(st.just(case[0]), _mutated(case[1]))))

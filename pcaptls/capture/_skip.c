@@ -19,13 +19,20 @@
 
 #define PREFETCH_AHEAD 2048    /* bytes of the capture requested ahead of the record being read */
 
-typedef struct {
-    PyObject_HEAD
-    PyObject *ignore;       /* dict: raw src+dst+sport+dport -> [packets, last_ts_ns, payload_bytes] */
-    Py_ssize_t hlen;        /* 16, or 24 for the Kuznetzov modified format */
-    int big;                /* record header byte order */
-    long long mult;         /* 1 (ns files) or 1000 (us files) */
+#define SKIPPER_HEAD                                                                                    \
+    PyObject_HEAD                                                                                       \
+    PyObject *ignore;       /* dict: raw src+dst+sport+dport -> [packets, last_ts_ns, payload_bytes] */ \
+    int big;                /* byte order of the record or block headers */                             \
     Py_ssize_t maxcap;
+
+typedef struct {
+    SKIPPER_HEAD
+} Skipper;                  /* what both skippers start with (one dealloc for both) */
+
+typedef struct {
+    SKIPPER_HEAD
+    Py_ssize_t hlen;        /* 16, or 24 for the Kuznetzov modified format */
+    long long mult;         /* 1 (ns files) or 1000 (us files) */
 } PcapSkipper;
 
 static inline uint32_t rd32(const unsigned char *p, int big) {
@@ -54,6 +61,21 @@ static int set_to(PyObject *entry, Py_ssize_t i, long long value) {
     PyList_SET_ITEM(entry, i, now);
     Py_DECREF(old);
     return 0;
+}
+
+/* Count a packet of `key` into its ignore entry: 1 if counted, 0 if the flow is not ignored, -1 on error. */
+static int count_packet(PyObject *ignore, const unsigned char *key, Py_ssize_t klen, long long ts, long long payload) {
+    PyObject *k = PyBytes_FromStringAndSize((const char *)key, klen);
+    if (k == NULL) return -1;
+    PyObject *entry = PyDict_GetItemWithError(ignore, k);   /* borrowed */
+    Py_DECREF(k);
+    if (entry == NULL) return PyErr_Occurred() ? -1 : 0;
+    if (!PyList_CheckExact(entry) || PyList_GET_SIZE(entry) < 3) {
+        PyErr_SetString(PyExc_TypeError, "ignore entries must be [packets, last_ts_ns, payload_bytes]");
+        return -1;
+    }
+    if (add_to(entry, 0, 1) < 0 || set_to(entry, 1, ts) < 0 || add_to(entry, 2, payload) < 0) return -1;
+    return 1;
 }
 
 /* The flow key and payload length of an Ethernet frame carrying a plain TCP segment (no SYN/FIN/RST);
@@ -110,28 +132,15 @@ static PyObject *skip(PcapSkipper *self, PyObject *const *args, Py_ssize_t nargs
         const unsigned char *key;
         Py_ssize_t klen;
         long long payload;
-        PyObject *entry = NULL;
-        if (caplen >= 54 && tcp_key(h + self->hlen, caplen, &key, &klen, &payload)) {
-            PyObject *k = PyBytes_FromStringAndSize((const char *)key, klen);
-            if (k == NULL) { failed = 1; break; }
-            entry = PyDict_GetItemWithError(self->ignore, k);   /* borrowed */
-            Py_DECREF(k);
-            if (entry == NULL && PyErr_Occurred()) { failed = 1; break; }
-        }
-        if (entry == NULL) {            /* a record Python must see: hand it over, read */
+        int counted = 0;
+        if (caplen >= 54 && tcp_key(h + self->hlen, caplen, &key, &klen, &payload))
+            counted = count_packet(self->ignore, key, klen, ts, payload);
+        if (counted < 0) { failed = 1; break; }
+        if (!counted) {                 /* a record Python must see: hand it over, read */
             orig_len = rd32(h + 12, self->big);
             frame = PyBytes_FromStringAndSize((const char *)h + self->hlen, caplen);
             if (frame == NULL) failed = 1;
             else pos = nxt;
-            break;
-        }
-        if (!PyList_CheckExact(entry) || PyList_GET_SIZE(entry) < 3) {
-            PyErr_SetString(PyExc_TypeError, "ignore entries must be [packets, last_ts_ns, payload_bytes]");
-            failed = 1;
-            break;
-        }
-        if (add_to(entry, 0, 1) < 0 || set_to(entry, 1, ts) < 0 || add_to(entry, 2, payload) < 0) {
-            failed = 1;
             break;
         }
         skipped++;
@@ -163,14 +172,15 @@ static int init(PcapSkipper *self, PyObject *args, PyObject *kwds) {
     return 0;
 }
 
-static void dealloc(PcapSkipper *self) {
+static void dealloc(Skipper *self) {
     Py_XDECREF(self->ignore);
     Py_TYPE(self)->tp_free((PyObject *)self);
 }
 
 static PyMethodDef skipper_methods[] = {
     {"skip", (PyCFunction)(void (*)(void))skip, METH_FASTCALL,
-     "skip(buf, pos, end, stop) -> (pos, skipped): step over records of ignored flows starting before stop."},
+     "skip(buf, pos, end, stop) -> (pos, skipped, ts_ns, frame, orig_len): step over records of ignored flows "
+     "starting before stop, then hand over the next record read (or None, None, None)."},
     {NULL, NULL, 0, NULL},
 };
 
@@ -191,10 +201,8 @@ static PyTypeObject PcapSkipperType = {
 #define MAX_IFACES 64
 
 typedef struct {
-    PyObject_HEAD
-    PyObject *ignore;
-    int big;                /* the section's byte order */
-    Py_ssize_t maxcap, maxblock;
+    SKIPPER_HEAD
+    Py_ssize_t maxblock;
 } EpbSkipper;
 
 typedef struct {
@@ -268,23 +276,9 @@ static PyObject *epb_skip(EpbSkipper *self, PyObject *const *args, Py_ssize_t na
                                                     | rd32(b + 16, self->big));
         __int128 ts = (__int128)(raw * (unsigned __int128)f->mul / (unsigned __int128)f->div) + f->toff;
         if (ts > (__int128)LLONG_MAX || ts < (__int128)LLONG_MIN) break;
-        PyObject *k = PyBytes_FromStringAndSize((const char *)key, klen);
-        if (k == NULL) { failed = 1; break; }
-        PyObject *entry = PyDict_GetItemWithError(self->ignore, k);   /* borrowed */
-        Py_DECREF(k);
-        if (entry == NULL) {
-            if (PyErr_Occurred()) failed = 1;
-            break;
-        }
-        if (!PyList_CheckExact(entry) || PyList_GET_SIZE(entry) < 3) {
-            PyErr_SetString(PyExc_TypeError, "ignore entries must be [packets, last_ts_ns, payload_bytes]");
-            failed = 1;
-            break;
-        }
-        if (add_to(entry, 0, 1) < 0 || set_to(entry, 1, (long long)ts) < 0 || add_to(entry, 2, payload) < 0) {
-            failed = 1;
-            break;
-        }
+        int counted = count_packet(self->ignore, key, klen, (long long)ts, payload);
+        if (counted < 0) failed = 1;
+        if (counted <= 0) break;
         last_ts = (long long)ts;
         skipped++;
         pos = nxt;
@@ -308,11 +302,6 @@ static int epb_init(EpbSkipper *self, PyObject *args, PyObject *kwds) {
     return 0;
 }
 
-static void epb_dealloc(EpbSkipper *self) {
-    Py_XDECREF(self->ignore);
-    Py_TYPE(self)->tp_free((PyObject *)self);
-}
-
 static PyMethodDef epb_methods[] = {
     {"skip", (PyCFunction)(void (*)(void))epb_skip, METH_FASTCALL,
      "skip(buf, pos, end, stop, ifaces) -> (pos, skipped, last_ts_ns or None): step over EPBs of ignored flows."},
@@ -327,13 +316,15 @@ static PyTypeObject EpbSkipperType = {
     .tp_doc = "Steps over pcapng Enhanced Packet Blocks of flows in an ignore dict (see files.py).",
     .tp_new = PyType_GenericNew,
     .tp_init = (initproc)epb_init,
-    .tp_dealloc = (destructor)epb_dealloc,
+    .tp_dealloc = (destructor)dealloc,
     .tp_methods = epb_methods,
 };
 
 static struct PyModuleDef module = {
-    PyModuleDef_HEAD_INIT, "pcaptls.capture._skip",
-    "Optional C accelerator of the capture reader's fast path (pure-Python fallback in files.py).", -1, NULL,
+    PyModuleDef_HEAD_INIT,
+    .m_name = "pcaptls.capture._skip",
+    .m_doc = "Optional C accelerator of the capture reader's fast path (pure-Python fallback in files.py).",
+    .m_size = -1,
 };
 
 PyMODINIT_FUNC PyInit__skip(void) {
