@@ -28,6 +28,7 @@ from pcaptls.session import TlsSession
 from pcaptls.tcp.flows import ACK, FIN, RST, SYN, Flow, FlowTable
 
 _SWEEP_EVERY = 1 << 16      # packets between idle sweeps
+_ADDRESS_CACHE = 4096       # addresses whose text is kept (a full cache starts over)
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +65,7 @@ class Inspection:
         self.error: CaptureError | None = None
         self._source = source
         self._part: tuple[int, int] | None = None
+        self._addresses: dict[bytes, tuple[object, str]] = {}
         self._position = 0                # index (fast-path frames included) of the packet at which flows finish
         self._phase = 0                   # where in that packet's processing a flow finishes (merge order)
         if isinstance(source, (list, tuple)):                  # the files of one rotation, read as one
@@ -293,15 +295,26 @@ class Inspection:
             return
         self.counters["tls_connections"] = self.counters.get("tls_connections", 0) + 1
         src, sport, dst, dport = flow.key
-        endpoints = (Endpoint(ip_from_packed(src), sport), Endpoint(ip_from_packed(dst), dport))
+        (src_ip, src_text), (dst_ip, dst_text) = self._address(src), self._address(dst)
+        endpoints = (Endpoint(src_ip, sport), Endpoint(dst_ip, dport))
         closed_by = "rst" if flow.rst else ("fin" if flow.fin[0] or flow.fin[1] else None)
-        server = endpoints[1 - session.client] if session.client is not None else endpoints[1]
+        server_text = dst_text if session.client in (0, None) else src_text
         sni = session.client_hello.server_name if session.client_hello is not None else None
         identity = self.resolver.identify(sni.decode("utf-8", "backslashreplace") if sni else None,
-                                          str(server.ip), flow.first_ts_ns)
+                                          server_text, flow.first_ts_ns)
         yield (self._position, self._phase, flow.index), session.result(capture=self.name, ts_ns=flow.first_ts_ns, last_ts_ns=flow.last_ts_ns,
                              endpoints=endpoints, closed_by=closed_by, packets=(flow.packets[0], flow.packets[1]),
                              payload_bytes=(flow.payload_bytes[0], flow.payload_bytes[1]), identity=identity)
+
+    def _address(self, packed: bytes) -> tuple[object, str]:
+        """The ipaddress object of a packed address and its text, from a bounded cache (servers recur)."""
+        hit = self._addresses.get(packed)
+        if hit is None:
+            if len(self._addresses) >= _ADDRESS_CACHE:
+                self._addresses.clear()
+            ip = ip_from_packed(packed)
+            hit = self._addresses[packed] = (ip, str(ip))
+        return hit
 
     def _sweep(self, table: FlowTable, now_ns: int) -> Iterator[Connection]:
         """Finish flows idle for longer than the timeout (closed ones are simply dropped)."""

@@ -98,7 +98,7 @@ _S3_WEBSITE_LEGACY = re.compile(r"s3-website-(?P<region>[a-z0-9-]+)")
 class Catalog:
     """An indexed endpoint catalog. ``lookup`` is the only question it answers."""
 
-    __slots__ = ("_index", "_partitions", "_rows", "_services", "_suffixes")
+    __slots__ = ("_dotted", "_index", "_partitions", "_rows", "_services", "_suffixes")
 
     def __init__(self, partitions: tuple[_Partition, ...], services: frozenset[str],
                  index: Mapping[str, AwsEndpoint], rows: Mapping[str, tuple] | None = None) -> None:
@@ -114,6 +114,7 @@ class Catalog:
                 if part not in by_suffix.setdefault(suffix, []):
                     by_suffix[suffix].append(part)
         self._suffixes = tuple(sorted(((s, tuple(p)) for s, p in by_suffix.items()), key=lambda sp: -len(sp[0])))
+        self._dotted = tuple("." + s for s, _ in self._suffixes)
 
     def __len__(self) -> int:
         return len(self._index) + len(self._rows)
@@ -149,6 +150,8 @@ class Catalog:
         hit = self._get(host)
         if hit is not None:
             return hit
+        if not host.endswith(self._dotted):      # under no partition's DNS suffix: most names of a capture
+            return None
         labels = host.split(".")
         if not all(_LABEL.fullmatch(label) for label in labels):
             return None
