@@ -25,6 +25,7 @@ class Input:
     rotation: tuple[str, ...] = ()  # all files of a rotated set, in order (empty: not a set)
     size: int = 0                   # bytes (of the member, or of all files of a set)
     mtime_ns: int = 0               # of the file on disk (the archive for a member; the newest of a set)
+    sequential: bool = False        # a member of a compressed tar: reached only by reading all before it
 
     @property
     def paths(self) -> tuple[str, ...]:
@@ -66,11 +67,20 @@ def _members(path: str, kind: str, stat: os.stat_result, out: list[Input]) -> No
                     out.append(Input(f"{path}!{info.filename}", path, info.filename, "zip", (), info.file_size,
                                      stat.st_mtime_ns))
     else:
+        sequential = _compressed(path)
         with tarfile.open(path, "r:*") as tf:
             for info in tf:
                 if info.isfile():
                     out.append(Input(f"{path}!{info.name}", path, info.name, "tar", (), info.size,
-                                     stat.st_mtime_ns))
+                                     stat.st_mtime_ns, sequential))
+
+
+_COMPRESSED_MAGICS = (b"\x1f\x8b", b"BZh", b"\xfd7zXZ\x00")   # what tarfile "r:*" decompresses: gzip, bzip2, xz
+
+
+def _compressed(path: str) -> bool:
+    with open(path, "rb") as f:
+        return f.read(6).startswith(_COMPRESSED_MAGICS)
 
 
 def rotation_key(path: str) -> tuple[str, str]:

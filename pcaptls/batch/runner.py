@@ -15,10 +15,11 @@ from typing import Any
 
 from pcaptls.batch.inputs import Input, discover
 from pcaptls.batch.outdir import OutDir
-from pcaptls.batch.worker import FAILED, Settings, process_input
+from pcaptls.batch.worker import FAILED, Settings, process_input, process_members
 from pcaptls.report.verdict import Aggregator
 
 DASK_ADVICE = "Dask is an optional extra: pip install 'pcaptls[dask]'"
+_GROUP_BYTES = 1 << 30              # members of a compressed tar read by one task, at most (then a new pass)
 
 
 @dataclass(slots=True)
@@ -37,15 +38,39 @@ class BatchResult:
 Progress = Callable[[dict[str, Any], int, int, int, int], None]   # line, files done, files, bytes done, bytes
 
 
+def _tasks(todo: list[Input]) -> list[list[Input]]:
+    """One task per input, except that consecutive members of one compressed tar archive go together (up
+    to _GROUP_BYTES of members, which bounds the rows a task holds): one pass over the archive reads them."""
+    tasks: list[list[Input]] = []
+    group_bytes = 0
+    for item in todo:
+        last = tasks[-1] if tasks else None
+        if (item.sequential and last is not None and last[0].sequential and last[0].path == item.path
+                and group_bytes < _GROUP_BYTES):
+            last.append(item)
+            group_bytes += item.size
+        else:
+            tasks.append([item])
+            group_bytes = item.size
+    return tasks
+
+
+def process_task(task: list[Input], settings: Settings) -> list[tuple[dict, list[dict]]]:
+    if len(task) == 1 and not task[0].sequential:
+        return [process_input(task[0], settings)]
+    return process_members(task, settings)
+
+
 def _local(todo: list[Input], settings: Settings, jobs: int) -> Iterator[tuple[dict, list[dict]]]:
-    if jobs <= 1 or len(todo) <= 1:
-        for item in todo:
-            yield process_input(item, settings)
+    tasks = _tasks(todo)
+    if jobs <= 1 or len(tasks) <= 1:
+        for task in tasks:
+            yield from process_task(task, settings)
         return
     with ProcessPoolExecutor(max_workers=jobs) as pool:
-        futures = [pool.submit(process_input, item, settings) for item in todo]
+        futures = [pool.submit(process_task, task, settings) for task in tasks]
         for fut in as_completed(futures):
-            yield fut.result()
+            yield from fut.result()
 
 
 def _dask(todo: list[Input], settings: Settings, address: str) -> Iterator[tuple[dict, list[dict]]]:
@@ -54,9 +79,9 @@ def _dask(todo: list[Input], settings: Settings, address: str) -> Iterator[tuple
     except ImportError as err:
         raise RuntimeError(DASK_ADVICE) from err
     with Client(address) as client:
-        futures = client.map(process_input, todo, settings=settings, pure=False)
+        futures = client.map(process_task, _tasks(todo), settings=settings, pure=False)
         for fut in dask_completed(futures):
-            yield fut.result()
+            yield from fut.result()
 
 
 def run_batch(paths: list[str], out: str | os.PathLike | None = None, *, jobs: int | None = None,

@@ -108,8 +108,36 @@ def _sha256_of(paths: tuple[str, ...]) -> tuple[str, int]:
     return sha.hexdigest(), size
 
 
-def process_input(item: Input, settings: Settings) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    """The files.jsonl line and the connection rows of one input. Never raises."""
+def process_members(items: list[Input], settings: Settings) -> list[tuple[dict[str, Any], list[dict[str, Any]]]]:
+    """``process_input`` for members of one compressed tar archive, in one pass over it. Reaching a member
+    of a compressed archive means decompressing everything before it: one pass per member would make a
+    batch quadratic in the archive's length. Members past damage fail as they would alone. Never raises."""
+    wanted: dict[str, Input] = {}
+    for item in items:
+        wanted.setdefault(item.member or "", item)
+    results: dict[str, tuple[dict[str, Any], list[dict[str, Any]]]] = {}
+    error: Exception | None = None
+    try:
+        with tarfile.open(items[0].path, "r:*") as tf:
+            for info in tf:
+                item = wanted.pop(info.name, None)
+                if item is not None:
+                    member = tf.extractfile(info)
+                    opened = (member, []) if member is not None else OSError(f"{item.member} is not a regular file")
+                    results[item.key] = process_input(item, settings, opened)
+                    if not wanted:
+                        break
+    except _SOURCE_ERRORS as exc:
+        error = exc
+    for item in wanted.values():            # not reached: the archive broke before them, or they are not in it
+        results[item.key] = process_input(item, settings, error or OSError(f"{item.member} is not a regular file"))
+    return [results[item.key] for item in items]
+
+
+def process_input(item: Input, settings: Settings, opened: tuple[Any, list[Any]] | Exception | None = None
+                  ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """The files.jsonl line and the connection rows of one input. Never raises. ``opened``: the input's
+    stream and what to close, or the error that opening it gave, when the caller opened it."""
     start = time.perf_counter()
     line: dict[str, Any] = {"path": item.key, "status": OK, "error": None, "connections": 0, "counts": {},
                             "seconds": 0.0, "size": item.size, "sha256": None, "mtime_ns": item.mtime_ns}
@@ -119,10 +147,12 @@ def process_input(item: Input, settings: Settings) -> tuple[dict[str, Any], list
     closers: list[Any] = []
     hashing = None
     try:
+        if isinstance(opened, Exception):
+            raise opened
         if item.rotation:
             source: Any = list(item.rotation)
         else:
-            stream, closers = _open(item)
+            stream, closers = opened if opened is not None else _open(item)
             hashing = _Hashing(stream)
             source = io.BufferedReader(hashing, 1 << 20)
         insp = iter_connections(source, settings.options, name=item.key, enrichment=_enrichment(settings))
