@@ -196,10 +196,12 @@ class Inspection:
     def _dns_datagram(self, payload: bytes, ts_ns: int) -> None:
         counters = self.counters
         try:
-            msg = parse_dns_message(payload)
+            msg = parse_dns_message(payload, trailing_ok=True)
         except MalformedInput:
             counters["dns_malformed"] = counters.get("dns_malformed", 0) + 1
             return
+        if msg.trailing:
+            counters["dns_trailing_bytes"] = counters.get("dns_trailing_bytes", 0) + 1
         if msg.is_response:
             counters["dns_responses"] = counters.get("dns_responses", 0) + 1
             self.names.add_message(msg, ts_ns)

@@ -85,3 +85,31 @@ def test_ip_ranges_name_the_region_but_claim_no_endpoint(tmp_path) -> None:
     assert by_range and all(r["server_name"] is None and r["ip_range_prefix"] == "127.0.0.0/24"
                             and r["ip_range_services"] == ["EC2"] and r["aws_service"] is None
                             and r["tls12_required_since"] is None for r in by_range)
+
+
+def test_a_dns_answer_with_junk_after_it_still_names(tmp_path) -> None:
+    """Bytes after a well-formed DNS message in a datagram (Wireshark: extraneous data) are counted, and the
+    answers are used."""
+    from scapy.all import DNS, IP, UDP, Raw, rdpcap, wrpcap
+
+    packets = list(rdpcap(str(CAPTURES / "crafted/seed_cloudwatch_fips.pcap")))
+    changed = 0
+    for i, pkt in enumerate(packets):
+        if pkt.haslayer(DNS) and pkt[DNS].qr == 1:
+            ip = pkt[IP]
+            body = bytes(ip[UDP].payload) + b"\x00\x00extraneous"
+            del ip.len, ip.chksum, ip[UDP].len, ip[UDP].chksum
+            ip[UDP].remove_payload()
+            ip[UDP].add_payload(Raw(body))
+            packets[i] = pkt.__class__(bytes(pkt))
+            packets[i].time = pkt.time
+            changed += 1
+    assert changed
+    path = tmp_path / "junk.pcap"
+    wrpcap(str(path), packets)
+    plain = pcaptls.inspect_file(str(CAPTURES / "crafted/seed_cloudwatch_fips.pcap"))
+    junk = pcaptls.inspect_file(str(path))
+    assert junk.counters.get("dns_trailing_bytes") == changed and not junk.counters.get("dns_malformed")
+    names = [(c.identity.server_name, c.identity.name_source) for c in junk.connections]
+    assert names == [(c.identity.server_name, c.identity.name_source) for c in plain.connections]
+    assert sum(source == "dns" for _, source in names) == 2          # the two without SNI

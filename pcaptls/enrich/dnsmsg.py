@@ -4,7 +4,7 @@ Imports: errors (and stdlib only).
 ``parse_dns_message(data)`` returns a ``DnsMessage`` with the header fields, the question section and the answer
 section. The authority and additional sections are walked for framing only (their records are not returned), except
 that an EDNS OPT record's extended RCODE bits are folded into ``rcode``. The whole message must be consumed: trailing
-bytes are an error, as is any read past the end. ``split_tcp_dns(stream)`` cuts a TCP DNS byte stream (RFC 1035
+bytes are an error (unless ``trailing_ok``: then they are counted), as is any read past the end. ``split_tcp_dns(stream)`` cuts a TCP DNS byte stream (RFC 1035
 4.2.2: a 2-byte length before each message) into whole messages.
 
 Names come out in presentation form, as dig prints them but lowercased (ASCII only) and without the trailing dot
@@ -76,10 +76,13 @@ class DnsMessage:
     answers: tuple[ResourceRecord, ...]
     opcode: int = 0          # 0 = QUERY; anything else is not a lookup answer
     truncated: bool = False  # TC bit
+    trailing: int = 0        # bytes after the last section (only with ``trailing_ok``)
 
 
-def parse_dns_message(data: bytes | bytearray | memoryview, base: int = 0) -> DnsMessage:
-    """Parse one whole DNS message; ``base`` is the stream offset of ``data[0]`` (used in errors only)."""
+def parse_dns_message(data: bytes | bytearray | memoryview, base: int = 0, *, trailing_ok: bool = False) -> DnsMessage:
+    """Parse one whole DNS message; ``base`` is the stream offset of ``data[0]`` (used in errors only).
+    ``trailing_ok``: bytes after the last section are counted in ``trailing`` instead of failing the
+    message (a datagram with junk after a well-formed message, which Wireshark shows as extraneous data)."""
     buf = bytes(data)
     end = len(buf)
     if end < HEADER_LEN:
@@ -103,10 +106,10 @@ def parse_dns_message(data: bytes | bytearray | memoryview, base: int = 0) -> Dn
             _, rtype, _, ttl, _, pos = _record_header(buf, pos, end, base, f"dns {section} {i + 1}")
             if section == "additional" and rtype == TYPE_OPT:
                 ext_rcode = ttl >> 24                   # upper 8 bits of the 12-bit RCODE (RFC 6891 6.1.3)
-    if pos != end:
+    if pos != end and not trailing_ok:
         raise DnsError("dns message", base + pos, f"{end - pos} unexpected trailing bytes")
     return DnsMessage(msg_id, bool(flags & 0x8000), (ext_rcode << 4) | (flags & 0xF), tuple(questions),
-                      tuple(answers), (flags >> 11) & 0xF, bool(flags & 0x0200))
+                      tuple(answers), (flags >> 11) & 0xF, bool(flags & 0x0200), end - pos)
 
 
 def split_tcp_dns(stream: bytes | bytearray | memoryview, base: int = 0) -> tuple[list[bytes], int]:

@@ -1,6 +1,7 @@
 """Tests for pcaptls/enrich/dnsmsg.py: DNS message parsing, name decompression, TCP framing."""
 from __future__ import annotations
 
+import dataclasses
 import struct
 
 import pytest
@@ -301,3 +302,11 @@ def test_split_tcp_arbitrary_bytes_split_or_raise(data: bytes) -> None:
     except MalformedInput:
         return
     assert used == sum(2 + len(m) for m in messages) <= len(data)
+
+
+@pytest.mark.parametrize("msg", VALID, ids=["a", "cname", "aaaa"])
+def test_trailing_bytes_are_counted_when_allowed(msg: bytes) -> None:
+    whole = parse_dns_message(msg, BASE)
+    lenient = parse_dns_message(msg + b"\x00junk", BASE, trailing_ok=True)
+    assert lenient.trailing == 5 and whole.trailing == 0
+    assert dataclasses.replace(lenient, trailing=0) == whole
