@@ -16,7 +16,7 @@ import zstandard
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pcaptls.capture import files
+from pcaptls.capture import framing
 from pcaptls.capture.files import CaptureReader, open_capture
 from pcaptls.errors import CaptureError
 from tests.capture import builders as b
@@ -105,7 +105,7 @@ def test_pcap_empty_frame_and_header_only(tmp_path: Path) -> None:
 
 
 def test_large_file_crosses_chunks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(files, "CHUNK_SIZE", 100)
+    monkeypatch.setattr(framing, "CHUNK_SIZE", 100)
     records = [(i, i, b.eth_frame(i) * (i % 5 + 1)) for i in range(200)]
     data = b.pcap_file(records)
     expected = [(sec * NS + f * 1000, 1, fr, len(fr)) for sec, f, fr in records]

@@ -15,11 +15,11 @@ from pathlib import Path
 
 import pytest
 
-from pcaptls.capture import files
+from pcaptls.capture import files, framing
 from pcaptls.errors import CaptureError
 from tests.capture.builders import epb, idb, isb, nrb, pb, pcap_file, pcap_header, pcap_record, shb, spb
 
-pytestmark = pytest.mark.skipif(files._PcapSkipper is None or files._EpbSkipper is None,
+pytestmark = pytest.mark.skipif(framing._PcapSkipper is None or framing._EpbSkipper is None,
                                 reason="the C accelerator is not built here")
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -85,8 +85,8 @@ def read(data: bytes, ignore_keys: set[bytes], accelerated: bool, monkeypatch: p
     path.write_bytes(data)
     with monkeypatch.context() as m:
         if not accelerated:
-            m.setattr(files, "_PcapSkipper", None)
-            m.setattr(files, "_EpbSkipper", None)
+            m.setattr(framing, "_PcapSkipper", None)
+            m.setattr(framing, "_EpbSkipper", None)
         ignore = {k: [0, 0, 0] for k in ignore_keys}
         reader = files.open_capture(str(path))
         reader.ignore = ignore
@@ -198,17 +198,17 @@ def test_mapped_pages_are_released_in_long_runs(fmt: str, accelerated: bool, mon
     path = tmp_path / f"big.{fmt}"
     path.write_bytes(data)
     calls = []
-    real = files.mmap.mmap.madvise
-    monkeypatch.setattr(files.mmap, "mmap", type("M", (files.mmap.mmap,), {
+    real = framing.mmap.mmap.madvise
+    monkeypatch.setattr(framing.mmap, "mmap", type("M", (framing.mmap.mmap,), {
         "madvise": lambda self, *a: calls.append(a) or real(self, *a)}))
     if not accelerated:
-        monkeypatch.setattr(files, "_PcapSkipper", None)
-        monkeypatch.setattr(files, "_EpbSkipper", None)
+        monkeypatch.setattr(framing, "_PcapSkipper", None)
+        monkeypatch.setattr(framing, "_EpbSkipper", None)
     reader = files.open_capture(str(path))
     reader.ignore = {key_of(frame): [0, 0, 0]}
     assert list(reader) == []
     assert reader.skipped == 30000 and reader.ignore[key_of(frame)][0] == 30000
-    assert calls and all(a[0] == files.mmap.MADV_DONTNEED for a in calls), "no pages were released"
+    assert calls and all(a[0] == framing.mmap.MADV_DONTNEED for a in calls), "no pages were released"
 
 
 def test_inspect_output_is_identical_without_the_accelerator(tmp_path: Path) -> None:
