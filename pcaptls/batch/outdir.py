@@ -13,7 +13,7 @@ from __future__ import annotations
 import io
 import json
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -53,6 +53,56 @@ def _dumps(obj: Any) -> str:
     return json.dumps(obj, ensure_ascii=False) + "\n"
 
 
+_INPUT_KEY = b'"input": '
+
+
+def _input_of(raw: bytes) -> str | None:
+    """The ``input`` of a connection line ("" if it has none), or None if the line is not JSON (torn). Rows
+    end with their ``input`` field (worker.process_input adds it last), and inside a JSON string a quote is
+    escaped, so the last ``"input": `` is the key; anything else is parsed whole."""
+    at = raw.rfind(_INPUT_KEY)
+    if at > 0 and raw.endswith(b"}\n"):
+        try:
+            value = json.loads(raw[at + len(_INPUT_KEY):-2])
+            if isinstance(value, str):
+                return value
+        except ValueError:
+            pass
+    try:
+        row = json.loads(raw)
+    except ValueError:
+        return None
+    key = row.get("input") if isinstance(row, dict) else None
+    return key if isinstance(key, str) else ""
+
+
+def _connection_lines(path: Path) -> Iterator[tuple[int, bytes, str]]:
+    """(offset, raw line, input) of each whole connection line, read as a stream (the file can be far larger
+    than memory); stops at a torn or unreadable line, as ``_read_lines`` does."""
+    if not path.exists():
+        return
+    with open(path, "rb") as f:
+        offset = 0
+        for raw in f:
+            key = _input_of(raw) if raw.endswith(b"\n") else None
+            if key is None:
+                return
+            yield offset, raw, key
+            offset += len(raw)
+
+
+def _keep_connections(path: Path, keep: Callable[[str], bool]) -> None:
+    """Rewrite connections.jsonl with only the lines whose input ``keep`` accepts (streamed)."""
+    tmp = path.with_name(path.name + ".tmp")
+    with open(tmp, "wb") as out:
+        for _offset, raw, key in _connection_lines(path):
+            if keep(key):
+                out.write(raw)
+        out.flush()
+        os.fsync(out.fileno())
+    os.replace(tmp, path)
+
+
 class OutDir:
     def __init__(self, path: str | os.PathLike) -> None:
         self.path = Path(path)
@@ -64,12 +114,14 @@ class OutDir:
             with open(self.path / FILES, "r+b") as f:
                 f.truncate(end)
         self.done: dict[str, dict[str, Any]] = {line["path"]: line for line in files}
-        conns, end = _read_lines(self.path / CONNECTIONS)
-        keep = [c for c in conns if c.get("input") in self.done]
         conn_path = self.path / CONNECTIONS
-        if conn_path.exists() and (len(keep) != len(conns) or end != conn_path.stat().st_size):
+        end, clean = 0, True
+        for offset, raw, key in _connection_lines(conn_path):
+            end = offset + len(raw)
+            clean = clean and key in self.done
+        if conn_path.exists() and (not clean or end != conn_path.stat().st_size):
             self.repaired += 1
-            _atomic_write(conn_path, map(_dumps, keep))
+            _keep_connections(conn_path, self.done.__contains__)
         self._conns = open(conn_path, "a", encoding="utf-8")
         self._files = open(self.path / FILES, "a", encoding="utf-8")
 
@@ -83,9 +135,9 @@ class OutDir:
             return
         self._conns.close()
         self._files.close()
-        for name, field in ((CONNECTIONS, "input"), (FILES, "path")):
-            lines, _ = _read_lines(self.path / name)
-            _atomic_write(self.path / name, (_dumps(x) for x in lines if x.get(field) not in keys))
+        _keep_connections(self.path / CONNECTIONS, lambda key: key not in keys)
+        lines, _ = _read_lines(self.path / FILES)
+        _atomic_write(self.path / FILES, (_dumps(x) for x in lines if x.get("path") not in keys))
         for key in keys:
             self.done.pop(key, None)
         self._conns = open(self.path / CONNECTIONS, "a", encoding="utf-8")
@@ -102,6 +154,35 @@ class OutDir:
         os.fsync(self._files.fileno())
         self.done[line["path"]] = line
 
+    def _order_connections(self, rank: dict[str, int], aggregate: Aggregator) -> None:
+        """Rewrite connections.jsonl with this run's inputs in input order, each input's lines by (ts, conn),
+        and feed them to ``aggregate`` in that order. Streamed: one pass finds where each input's lines are
+        (they are written together), then each input is read, sorted and copied in turn, so memory holds one
+        input's connections, not the batch's."""
+        path = self.path / CONNECTIONS
+        where: dict[str, list[tuple[int, int]]] = {}
+        for offset, raw, key in _connection_lines(path):
+            if key in rank:
+                spans = where.setdefault(key, [])
+                if spans and spans[-1][1] == offset:
+                    spans[-1] = (spans[-1][0], offset + len(raw))
+                else:
+                    spans.append((offset, offset + len(raw)))
+        tmp = path.with_name(path.name + ".tmp")
+        with open(path, "rb") as src, open(tmp, "wb") as out:
+            for key in sorted(where, key=rank.__getitem__):
+                lines = []
+                for start, end in where[key]:
+                    src.seek(start)
+                    lines += src.read(end - start).splitlines(keepends=True)
+                rows = sorted(((json.loads(raw), raw) for raw in lines), key=lambda rr: (rr[0]["ts"], rr[0]["conn"]))
+                for row, raw in rows:
+                    out.write(raw)              # the bytes as written: json.dumps of the parsed row gives the same
+                    aggregate.add(row)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(tmp, path)
+
     def finish(self, order: list[str]) -> list[dict[str, Any]]:
         """Rewrite both files in input order, keeping only this run's inputs (a folder reused for other
         paths, or with --join-rotated switched, holds this run and nothing else), write the report;
@@ -114,13 +195,8 @@ class OutDir:
         ordered = sorted(latest.values(), key=lambda l: rank[l["path"]])
         _atomic_write(self.path / FILES, map(_dumps, ordered))
         self.done = latest
-        conns, _ = _read_lines(self.path / CONNECTIONS)
-        conns = [c for c in conns if c.get("input") in rank]
-        conns.sort(key=lambda c: (rank[c["input"]], c["ts"], c["conn"]))
-        _atomic_write(self.path / CONNECTIONS, map(_dumps, conns))
         aggregate = Aggregator()
-        for row in conns:
-            aggregate.add(row)
+        self._order_connections(rank, aggregate)
         rows = aggregate.rows()
         headline = summary(rows)
         for name, fmt in ((REPORT_JSON, "json"), (REPORT_TXT, "table")):
