@@ -22,7 +22,8 @@ from pcaptls.enrich.identity import Enrichment
 from pcaptls.enrich.sources import build_enrichment
 from pcaptls.errors import CaptureError, PcapTlsError
 from pcaptls.pipeline import InspectOptions, iter_connections
-from pcaptls.report.render import sorted_rows
+from pcaptls.report.render import order_key
+from pcaptls.report.rows import connection_row
 
 OK, FAILED, SKIPPED = "ok", "failed", "skipped"
 NOT_A_CAPTURE = ("not a pcap or pcapng file", "empty file")
@@ -156,8 +157,11 @@ def process_input(item: Input, settings: Settings, opened: tuple[Any, list[Any]]
             hashing = _Hashing(stream)
             source = io.BufferedReader(hashing, 1 << 20)
         insp = iter_connections(source, settings.options, name=item.key, enrichment=_enrichment(settings))
-        conns = list(insp)
-        rows = sorted_rows(conns)
+        # each connection becomes its row as it finishes: a row is a fraction of a Connection with its hellos
+        keyed = [(order_key(conn), connection_row(conn)) for conn in insp]
+        keyed.sort(key=lambda kr: kr[0])
+        rows = [row for _key, row in keyed]
+        del keyed
         line["counts"] = dict(sorted(insp.counters.items()))
         line["connections"] = len(rows)
         if insp.error is not None:
