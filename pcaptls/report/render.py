@@ -166,6 +166,11 @@ REPORT_TABLE = (
 )
 
 
+# The report table's alignment, given rather than guessed: tabulate's guess looks at every cell of every
+# column (1.3 s for 12,000 rows) and would right-align a column of names that all happen to look numeric.
+_REPORT_ALIGN = tuple("right" if key in ("server_port", "connections", "failed") else "left" for _, key in REPORT_TABLE)
+
+
 def _report_cell(row: dict, key: str) -> str:
     if key == "aws":
         if not row["aws_service"]:
@@ -197,11 +202,13 @@ def write_report(rows: list[dict], headline: str, fmt: str, out: TextIO, fields:
     if fmt == "markdown":
         out.write(f"**{escape.terminal(headline)}**\n\n")
         body = [[cell.replace("|", "\\|") for cell in line] for line in body]
-        out.write(tabulate(body, headers=headers, tablefmt="github") + "\n" if body else "")
+        out.write(tabulate(body, headers=headers, tablefmt="github", disable_numparse=True, colalign=_REPORT_ALIGN)
+                  + "\n" if body else "")
         return
     out.write(escape.terminal(headline) + "\n")
     if body:
-        out.write("\n" + tabulate(body, headers=headers, tablefmt="simple") + "\n")
+        out.write("\n" + tabulate(body, headers=headers, tablefmt="simple", disable_numparse=True,
+                                   colalign=_REPORT_ALIGN) + "\n")
 
 
 WRITERS = {"table": write_table, "json": write_json, "jsonl": write_jsonl, "csv": write_csv}
