@@ -12,8 +12,8 @@ number of processes.
 """
 from __future__ import annotations
 
-import dataclasses
 import collections
+import dataclasses
 import multiprocessing
 import os
 import traceback
@@ -23,7 +23,7 @@ from typing import Any
 from pcaptls.enrich.identity import Enrichment
 from pcaptls.pipeline import InspectOptions, Inspection
 
-MIN_SIZE = 64 << 20                  # below this a second process costs more than it saves (bench: 100 MB 0.54 -> 0.43 s)
+MIN_SIZE = 64 << 20                  # below this a second process costs more than it saves (100 MB: 0.54 -> 0.43 s)
 MAX_AUTO_JOBS = 4                    # each process reads every frame: more rarely pays
 _BATCH = 512                         # results per message from another process
 _PIPE_SIZE = 1 << 20                 # bytes a worker may write before the parent reads them (Linux's maximum)
