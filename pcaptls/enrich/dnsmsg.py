@@ -4,8 +4,9 @@ Imports: errors (and stdlib only).
 ``parse_dns_message(data)`` returns a ``DnsMessage`` with the header fields, the question section and the answer
 section. The authority and additional sections are walked for framing only (their records are not returned), except
 that an EDNS OPT record's extended RCODE bits are folded into ``rcode``. The whole message must be consumed:
-trailing bytes are an error (unless ``trailing_ok``: then they are counted), as is any read past the end. ``split_tcp_dns(stream)`` cuts a TCP DNS byte stream (RFC 1035
-4.2.2: a 2-byte length before each message) into whole messages.
+trailing bytes are an error (unless ``trailing_ok``: then they are counted), as is any read past the end.
+``split_tcp_dns(stream)`` cuts a TCP DNS byte stream (RFC 1035 4.2.2: a 2-byte length before each message)
+into whole messages.
 
 Names come out in presentation form, as dig prints them but lowercased (ASCII only) and without the trailing dot
 (the root name is ``"."``): bytes outside ``!``..``~`` become ``\\DDD`` (decimal) and ``. \\ " ( ) ; @ $`` get a
