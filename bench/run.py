@@ -83,17 +83,29 @@ def measure(argv: list[str], stdout_path: str | None) -> dict:
             "rc": proc.returncode, "stderr": stderr[-2000:]}
 
 
-def _rss_anon_kb(pid: int) -> int:
-    """Private (anonymous) resident memory of ``pid`` and its children: what RSS holds besides mapped files."""
-    total = 0
+def _descendants(pid: int) -> list[int]:
+    """``pid`` and every process below it (GNU time's child, and pcaptls's worker processes under that)."""
+    out = [pid]
     try:
-        with open(f"/proc/{pid}/task/{pid}/children") as f:
-            pids = [pid, *map(int, f.read().split())]
-        for p in pids:
-            with open(f"/proc/{p}/status") as f:
-                total += next((int(line.split()[1]) for line in f if line.startswith("RssAnon:")), 0)
+        for task in os.listdir(f"/proc/{pid}/task"):
+            with open(f"/proc/{pid}/task/{task}/children") as f:
+                for child in map(int, f.read().split()):
+                    out += _descendants(child)
     except (OSError, ValueError):
         pass
+    return out
+
+
+def _rss_anon_kb(pid: int) -> int:
+    """Private (anonymous) resident memory of ``pid`` and all its descendants together: what RSS holds
+    besides mapped files and pages shared with a parent."""
+    total = 0
+    for p in _descendants(pid):
+        try:
+            with open(f"/proc/{p}/status") as f:
+                total += next((int(line.split()[1]) for line in f if line.startswith("RssAnon:")), 0)
+        except (OSError, ValueError):
+            pass
     return total
 
 
