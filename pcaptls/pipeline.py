@@ -68,8 +68,10 @@ class Inspection:
         self._addresses: dict[bytes, tuple[object, str]] = {}
         self._position = 0                # index (fast-path frames included) of the packet at which flows finish
         self._phase = 0                   # where in that packet's processing a flow finishes (merge order)
+        self._flow_files: dict[int, str] | None = None       # flow -> file of its first packet, for a rotation
         if isinstance(source, (list, tuple)):                  # the files of one rotation, read as one
             self._reader = open_chain(source, name=self.name)
+            self._flow_files = {}
         else:
             self._reader = open_capture(source, name=self.name)   # raises CaptureError: nothing could be read
         self.format = self._reader.format
@@ -181,6 +183,8 @@ class Inspection:
 
     def _new_flow(self, table: FlowTable, key: tuple, ts_ns: int) -> Flow:
         flow = table.add(key, ts_ns)
+        if self._flow_files is not None:
+            self._flow_files[flow.index] = self._reader.current_path
         opts = self.options
         dns = key[1] == 53 or key[3] == 53
         if self._part is not None and not dns and flow_owner(key, self._part[1]) != self._part[0]:
@@ -267,6 +271,7 @@ class Inspection:
         if flow.closed:
             return
         flow.closed = True
+        capture_file = self._flow_files.pop(flow.index, None) if self._flow_files is not None else None
         session = flow.session
         flow.session = None
         if session is None:
@@ -306,7 +311,8 @@ class Inspection:
                                           server_text, flow.first_ts_ns)
         yield (self._position, self._phase, flow.index), session.result(capture=self.name, ts_ns=flow.first_ts_ns, last_ts_ns=flow.last_ts_ns,
                              endpoints=endpoints, closed_by=closed_by, packets=(flow.packets[0], flow.packets[1]),
-                             payload_bytes=(flow.payload_bytes[0], flow.payload_bytes[1]), identity=identity)
+                             payload_bytes=(flow.payload_bytes[0], flow.payload_bytes[1]), identity=identity,
+                             capture_file=capture_file)
 
     def _address(self, packed: bytes) -> tuple[object, str]:
         """The ipaddress object of a packed address and its text, from a bounded cache (servers recur)."""

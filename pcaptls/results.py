@@ -67,6 +67,7 @@ class Connection:
     server_payload_bytes: int
     errors: tuple[FlowError, ...] = ()
     identity: ServerIdentity | None = None   # server name, its source, AWS endpoint (enrich/identity.py)
+    capture_file: str | None = None          # a rotated set read as one: the file of the flow's first packet
 
 
 @dataclass(frozen=True, slots=True)

@@ -349,7 +349,7 @@ class TlsSession:
 
     def result(self, *, capture: str, ts_ns: int, last_ts_ns: int, endpoints: tuple[Endpoint, Endpoint],
                closed_by: str | None, packets: tuple[int, int], payload_bytes: tuple[int, int],
-               identity: ServerIdentity | None = None) -> Connection:
+               identity: ServerIdentity | None = None, capture_file: str | None = None) -> Connection:
         c = self.client if self.client is not None else 0
         cdir = self.dirs[c]
         return Connection(
@@ -363,5 +363,5 @@ class TlsSession:
             closed_by=closed_by, outcome=self.outcome(closed_by is not None, packets),
             tls_offset=cdir.tls_offset, upgrade=self.upgrade, gaps=self.gaps, packets=packets[0] + packets[1],
             client_payload_bytes=payload_bytes[c], server_payload_bytes=payload_bytes[1 - c],
-            errors=tuple(self.errors), identity=identity,
+            errors=tuple(self.errors), identity=identity, capture_file=capture_file,
         )

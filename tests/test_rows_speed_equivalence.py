@@ -132,6 +132,7 @@ def ref_row(c) -> dict:
         "packets": c.packets, "client_payload_bytes": c.client_payload_bytes,
         "server_payload_bytes": c.server_payload_bytes,
         "errors": [f"{e.direction} {e.kind} at offset {e.offset}: {e.detail}" for e in c.errors],
+        "capture_file": c.capture_file,     # added after the speed-up (a rotated set's file)
     }
 
 

@@ -28,6 +28,7 @@ class ChainedCapture:
         self.ignore: dict[bytes, list[int]] | None = None   # handed to each file's reader (the fast path)
         self._done_skipped = 0                      # frames the finished files counted into ``ignore``
         self._current: CaptureReader | None = None
+        self.current_path = self.sources[0]         # the file the frames now come from
 
     @property
     def skipped(self) -> int:
@@ -49,6 +50,7 @@ class ChainedCapture:
         for i, path in enumerate(self.sources):
             reader = self._first if i == 0 else open_capture(path)
             self._first, self._current = None, reader
+            self.current_path = path
             reader.ignore = self.ignore
             try:
                 yield from reader

@@ -32,7 +32,7 @@ EXTRA_FIELDS = (
     "last_ts", "client_groups", "client_key_share_groups", "client_signature_algorithms",
     "client_extensions", "client_sslv2", "server_extensions", "server_key_share_group", "has_ech",
     "tls_offset", "upgrade", "closed_by", "gaps", "packets", "client_payload_bytes", "server_payload_bytes",
-    "errors",
+    "errors", "capture_file",
 )
 FIELDS = CONTRACT_FIELDS + IDENTITY_FIELDS + EXTRA_FIELDS
 
@@ -231,4 +231,5 @@ def connection_row(c: Connection) -> dict[str, object]:
     row["gaps"], row["packets"] = c.gaps, c.packets
     row["client_payload_bytes"], row["server_payload_bytes"] = c.client_payload_bytes, c.server_payload_bytes
     row["errors"] = [f"{e.direction} {e.kind} at offset {e.offset}: {e.detail}" for e in c.errors]
+    row["capture_file"] = c.capture_file
     return row

@@ -294,6 +294,15 @@ def test_join_rotated_reads_each_set_as_one_stream(corpus: Corpus, tmp_path: Pat
         assert line["mtime_ns"] == max(corpus.disk_path(rel).stat().st_mtime_ns for rel in truth["files"])
         got = [{k: row[k] for k in want} for row, want in zip(rows[key], truth["expected"])]
         assert got == truth["expected"] and len(rows[key]) == truth["connections"]
+        # capture_file: the file of the set where each connection's first packet is (the first file whose
+        # own truth lists the connection: the cut handshake starts in the first file, ends in the second)
+        first_file = {}
+        for rel in reversed(truth["files"]):
+            for conn in corpus.inputs[rel]["expected"] or ():
+                first_file[(conn["client_ip"], conn["client_port"])] = corpus.key(rel)
+        assert [r["capture_file"] for r in rows[key]] == [first_file[(r["client_ip"], r["client_port"])]
+                                                          for r in rows[key]]
+        assert len({r["capture_file"] for r in rows[key]}) == len(truth["files"])
         report = pcaptls.inspect_file(paths, name=key)       # inspect_file reads a rotation the same way
         assert [{k: v for k, v in r.items() if k != "input"} for r in rows[key]] == normal(
             [connection_row(c) for c in report.connections])
