@@ -7,6 +7,7 @@ same whether they run here or on Dask workers that see the same paths.
 """
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -64,6 +65,8 @@ def process_task(task: list[Input], settings: Settings) -> list[tuple[dict, list
 def _local(todo: list[Input], settings: Settings, jobs: int) -> Iterator[tuple[dict, list[dict]]]:
     tasks = _tasks(todo)
     if jobs <= 1 or len(tasks) <= 1:
+        if jobs > 1 and len(tasks) == 1 and not settings.options.jobs:     # one input: its own processes
+            settings = dataclasses.replace(settings, options=dataclasses.replace(settings.options, jobs=jobs))
         for task in tasks:
             yield from process_task(task, settings)
         return

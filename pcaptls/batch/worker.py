@@ -1,6 +1,6 @@
 """One batch input, start to end. Owns: opening a file, an archive member or a rotated set, hashing what
 was read, inspecting it, and turning every outcome (ok, damaged, not a capture, internal error) into a
-files.jsonl line plus connection rows. Imports: pipeline, report.rows, report.render, enrich.sources,
+files.jsonl line plus connection rows. Imports: pipeline, parallel, report.rows, report.render, enrich.sources,
 errors, batch.inputs.
 
 Runs in worker processes (local or Dask), so everything it takes and returns pickles, and what a worker
@@ -8,6 +8,7 @@ loads (the name sources) is cached per process.
 """
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import io
 import tarfile
@@ -22,7 +23,8 @@ from pcaptls.batch.inputs import Input
 from pcaptls.enrich.identity import Enrichment
 from pcaptls.enrich.sources import build_enrichment
 from pcaptls.errors import CaptureError, PcapTlsError
-from pcaptls.pipeline import InspectOptions, iter_connections
+from pcaptls.parallel import MappedInspection
+from pcaptls.pipeline import InspectOptions
 from pcaptls.report.render import order_key
 from pcaptls.report.rows import connection_row
 
@@ -130,6 +132,10 @@ class _Digest:
         return self._hex
 
 
+def _keyed_row(conn: Any) -> tuple[tuple, dict[str, Any]]:
+    return order_key(conn), connection_row(conn)
+
+
 def process_members(items: list[Input], settings: Settings) -> list[tuple[dict[str, Any], list[dict[str, Any]]]]:
     """``process_input`` for members of one compressed tar archive, in one pass over it. Reaching a member
     of a compressed archive means decompressing everything before it: one pass per member would make a
@@ -185,9 +191,12 @@ def process_input(item: Input, settings: Settings, opened: tuple[Any, list[Any]]
             stream, closers = opened if opened is not None else _open(item)
             hashing = _Hashing(stream)
             source = io.BufferedReader(hashing, 1 << 20)
-        insp = iter_connections(source, settings.options, name=item.key, enrichment=_enrichment(settings))
-        # each connection becomes its row as it finishes: a row is a fraction of a Connection with its hellos
-        keyed = [(order_key(conn), connection_row(conn)) for conn in insp]
+        # Several processes for this one input only when the runner asks (settings.options.jobs: a batch of
+        # one input); otherwise the batch's own workers are the parallelism. Each connection becomes its row
+        # (with its sort key) where it finished: a row is a fraction of a Connection with its hellos.
+        options = settings.options if settings.options.jobs else dataclasses.replace(settings.options, jobs=1)
+        insp = MappedInspection(source, _keyed_row, options, name=item.key, enrichment=_enrichment(settings))
+        keyed = list(insp)
         keyed.sort(key=lambda kr: kr[0])
         rows = [row for _key, row in keyed]
         del keyed
