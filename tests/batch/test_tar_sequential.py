@@ -1,6 +1,7 @@
 """Members of a compressed tar archive are read in one pass over it (one task per member would decompress
 everything before each member again: quadratic in the archive's length), with the same results as
-reading each member alone, members past damage failing as they would alone."""
+reading each member alone, members past damage failing as they would alone. And how the batch's tasks are
+made: a batch of one input reads it with several processes."""
 from __future__ import annotations
 
 import io
@@ -86,3 +87,24 @@ def test_members_past_damage_fail_as_they_would_alone(tmp_path: Path) -> None:
             assert (t["sha256"], t_rows) == (a["sha256"], a_rows)
         else:
             assert t["error"].startswith("cannot read") or "truncated" in t["error"], t["error"]
+
+
+def test_a_batch_of_one_input_on_two_processes_gives_what_one_gives(tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """One input and --jobs 2: the input is read by two processes (pcaptls.parallel), with the same result."""
+    import subprocess
+    import sys
+
+    from pcaptls import parallel
+    capture = tmp_path / "one.pcap"
+    subprocess.run([sys.executable, "-m", "bench.generate", "--size", "6M", "--out", str(capture), "--seed", "5"],
+                   check=True, cwd=CAPTURES.parents[1], capture_output=True)
+    one = runner.run_batch([str(capture)], tmp_path / "j1", jobs=1)
+    used = []
+    real = parallel._merged
+    monkeypatch.setattr(parallel, "_merged", lambda insp, fn, jobs: used.append(jobs) or real(insp, fn, jobs))
+    two = runner.run_batch([str(capture)], tmp_path / "j2", jobs=2)
+    assert used == [2]
+    assert (tmp_path / "j1/connections.jsonl").read_bytes() == (tmp_path / "j2/connections.jsonl").read_bytes()
+    assert _normal([(f, []) for f in one.files]) == _normal([(f, []) for f in two.files])
+    assert one.files[0]["connections"] > 20
