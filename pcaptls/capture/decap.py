@@ -49,6 +49,7 @@ _UDP = struct.Struct("!HHH")           # sport, dport, length
 _U16 = struct.Struct("!H")
 _GRE = struct.Struct("!HH")            # flags/version, protocol type
 _fast_unpack = struct.Struct("!BxHxxHxBxx4s4sHHIIBB").unpack_from   # IPv4 without options + TCP, one call
+_fast6_unpack = struct.Struct("!B3xHBx16s16sHHIIBB").unpack_from     # IPv6 without extension headers + TCP
 
 _VXLAN_PORT = 4789
 _GENEVE_PORT = 6081
@@ -69,6 +70,14 @@ def decode_frame(linktype: int, frame: bytes, counters: dict[str, int]) -> tuple
             if 54 <= doff <= ip_end:
                 return 6, src, dst, sport, dport, seq, ack, flags, frame[doff:ip_end], 0
         result = _ipv4(frame, 14, end, 0)
+    elif linktype == 1 and end >= 74 and frame[12] == 0x86 and frame[13] == 0xDD:   # fast path: Ethernet, IPv6
+        vfc, plen, nh, src, dst, sport, dport, seq, ack, doff, flags = _fast6_unpack(frame, 14)
+        ip_end = 54 + plen
+        if vfc >> 4 == 6 and nh == 6 and ip_end <= end:     # plain TCP, complete (a length of 0, TSO: general path)
+            doff = 54 + ((doff >> 4) << 2)
+            if 74 <= doff <= ip_end:
+                return 6, src, dst, sport, dport, seq, ack, flags, frame[doff:ip_end], 0
+        result = _ipv6(frame, 14, end, 0)
     else:
         decoder = LINKTYPES.get(linktype)
         if decoder is None:
