@@ -258,8 +258,9 @@ class HandshakeReader:
             events = [EncryptedData(ctype, offset, length)]
         elif ctype == registry.CT_HANDSHAKE:
             events = self._defragment(record)
-            self._transition(Input.HANDSHAKE_WHOLE if self._msg_len is None and not self._header
-                             else Input.HANDSHAKE_PARTIAL, offset)
+            inp = Input.HANDSHAKE_WHOLE if self._msg_len is None and not self._header else Input.HANDSHAKE_PARTIAL
+            nxt = TRANSITIONS.get((self._state, inp))      # _transition inlined: the per-record hot spot
+            self._state = nxt if nxt is not None else advance(self._state, inp, offset)
         elif ctype == registry.CT_CHANGE_CIPHER_SPEC:
             self._transition(Input.COMPAT_CCS if self._compat_ccs else Input.CHANGE_CIPHER_SPEC, offset)
             if not length if encrypted else record.fragment != _CCS_BODY:

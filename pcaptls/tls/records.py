@@ -116,8 +116,7 @@ class RecordSplitter:
             if content_type in _TLS_CONTENT_TYPES and version >> 8 == _TLS_MAJOR and length <= self._max \
                     and end <= len(buf):     # (a TLS header also rules out SSLv2 framing: see _frame)
                 offset = self._offset
-                with memoryview(buf) as view:
-                    fragment = bytes(view[start + _TLS_HEADER_LEN:end])
+                fragment = bytes(memoryview(buf)[start + _TLS_HEADER_LEN:end])   # the views die here: buf may resize
                 self._advance(end - start)
                 self._first = self._sslv2 = False
                 return Record(content_type, version, fragment, offset)
