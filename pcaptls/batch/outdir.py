@@ -13,14 +13,18 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
+import shutil
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
+from pcaptls.batch.worker import Spool
 from pcaptls.report.render import write_report
 from pcaptls.report.verdict import REPORT_FIELDS, Aggregator, summary
 
 CONNECTIONS, FILES, REPORT_JSON, REPORT_TXT = "connections.jsonl", "files.jsonl", "report.json", "report.txt"
+SPOOL = ".spool"
 
 
 def _read_lines(path: Path) -> tuple[list[dict[str, Any]], int]:
@@ -76,6 +80,20 @@ def _input_of(raw: bytes) -> str | None:
     return key if isinstance(key, str) else ""
 
 
+# Rows begin with their capture, conn and ts fields (report.rows.FIELDS): the sort key without parsing
+# the whole line; anything else is parsed whole.
+_ORDER_PREFIX = re.compile(rb'\{"capture": "(?:[^"\\]|\\.)*", "conn": (\d+), "ts": "([^"\\]*)"')
+
+
+def _order_of(raw: bytes) -> tuple[str, int]:
+    """(ts, conn) of a connection line: its place within its input."""
+    match = _ORDER_PREFIX.match(raw)
+    if match:
+        return match.group(2).decode(), int(match.group(1))
+    row = json.loads(raw)
+    return row["ts"], row["conn"]
+
+
 def _connection_lines(path: Path) -> Iterator[tuple[int, bytes, str]]:
     """(offset, raw line, input) of each whole connection line, read as a stream (the file can be far larger
     than memory); stops at a torn or unreadable line, as ``_read_lines`` does."""
@@ -124,6 +142,9 @@ class OutDir:
             _keep_connections(conn_path, self.done.__contains__)
         self._conns = open(conn_path, "a", encoding="utf-8")
         self._files = open(self.path / FILES, "a", encoding="utf-8")
+        self.spool_dir = self.path / SPOOL           # workers' rows on their way (what a kill left is stale)
+        shutil.rmtree(self.spool_dir, ignore_errors=True)
+        self.spool_dir.mkdir()
 
     def is_done(self, key: str, size: int, mtime_ns: int) -> bool:
         line = self.done.get(key)
@@ -143,9 +164,17 @@ class OutDir:
         self._conns = open(self.path / CONNECTIONS, "a", encoding="utf-8")
         self._files = open(self.path / FILES, "a", encoding="utf-8")
 
-    def record(self, line: dict[str, Any], rows: list[dict[str, Any]]) -> None:
-        """Connections first, then the line that marks the input done; each fsynced."""
-        if rows:
+    def record(self, line: dict[str, Any], rows: list[dict[str, Any]] | Spool) -> None:
+        """Connections first (rows, or a worker's spool file, copied and removed), then the line that marks
+        the input done; each fsynced."""
+        if isinstance(rows, Spool):
+            self._conns.flush()
+            with open(rows.path, "rb") as spool:
+                shutil.copyfileobj(spool, self._conns.buffer, 1 << 20)
+            self._conns.flush()
+            os.fsync(self._conns.fileno())
+            os.unlink(rows.path)
+        elif rows:
             self._conns.write("".join(map(_dumps, rows)))
             self._conns.flush()
             os.fsync(self._conns.fileno())
@@ -157,8 +186,8 @@ class OutDir:
     def _order_connections(self, rank: dict[str, int], aggregate: Aggregator) -> None:
         """Rewrite connections.jsonl with this run's inputs in input order, each input's lines by (ts, conn),
         and feed them to ``aggregate`` in that order. Streamed: one pass finds where each input's lines are
-        (they are written together), then each input is read, sorted and copied in turn, so memory holds one
-        input's connections, not the batch's."""
+        (they are written together), then for each input only the sort keys and offsets of its lines are
+        held while they are copied in order, so memory does not grow with the batch or with an input."""
         path = self.path / CONNECTIONS
         where: dict[str, list[tuple[int, int]]] = {}
         for offset, raw, key in _connection_lines(path):
@@ -171,14 +200,19 @@ class OutDir:
         tmp = path.with_name(path.name + ".tmp")
         with open(path, "rb") as src, open(tmp, "wb") as out:
             for key in sorted(where, key=rank.__getitem__):
-                lines = []
+                index = []
                 for start, end in where[key]:
                     src.seek(start)
-                    lines += src.read(end - start).splitlines(keepends=True)
-                rows = sorted(((json.loads(raw), raw) for raw in lines), key=lambda rr: (rr[0]["ts"], rr[0]["conn"]))
-                for row, raw in rows:
+                    offset = start
+                    while offset < end:
+                        raw = src.readline()
+                        index.append((_order_of(raw), offset, len(raw)))
+                        offset += len(raw)
+                index.sort(key=lambda entry: entry[0])         # stable: equal keys keep the file order
+                for _order, start, size in index:
+                    raw = os.pread(src.fileno(), size, start)
                     out.write(raw)              # the bytes as written: json.dumps of the parsed row gives the same
-                    aggregate.add(row)
+                    aggregate.add(json.loads(raw))
             out.flush()
             os.fsync(out.fileno())
         os.replace(tmp, path)
@@ -203,4 +237,5 @@ class OutDir:
             buf = io.StringIO()
             write_report(rows, headline, fmt, buf, REPORT_FIELDS)
             _atomic_write(self.path / name, [buf.getvalue()])
+        shutil.rmtree(self.spool_dir, ignore_errors=True)
         return rows

@@ -16,7 +16,7 @@ from typing import Any
 
 from pcaptls.batch.inputs import Input, discover
 from pcaptls.batch.outdir import OutDir
-from pcaptls.batch.worker import FAILED, Settings, process_input, process_members
+from pcaptls.batch.worker import FAILED, Settings, Spool, process_input, process_members
 from pcaptls.report.verdict import Aggregator
 
 DASK_ADVICE = "Dask is an optional extra: pip install 'pcaptls[dask]'"
@@ -109,11 +109,11 @@ def run_batch(paths: list[str], out: str | os.PathLike | None = None, *, jobs: i
         outdir.forget({i.key for i in todo if i.key in outdir.done})
     lines: list[dict[str, Any]] = []
 
-    def take(line: dict[str, Any], rows: list[dict[str, Any]]) -> None:
+    def take(line: dict[str, Any], rows: list[dict[str, Any]] | Spool) -> None:
         if outdir is not None:
             outdir.record(line, rows)
         else:
-            result.connections.extend(rows)
+            result.connections.extend(rows)      # type: ignore[arg-type]   (no spool without a folder)
         lines.append(line)
 
     for path, why in problems:
@@ -123,6 +123,8 @@ def run_batch(paths: list[str], out: str | os.PathLike | None = None, *, jobs: i
     total_bytes = sum(i.size for i in todo)
     done_bytes = 0
     sizes = {i.key: i.size for i in todo}
+    if outdir is not None and not dask:         # local workers hand rows over in files (Dask's may not see them)
+        settings = dataclasses.replace(settings, spool_dir=str(outdir.spool_dir))
     results = _dask(todo, settings, dask) if dask else _local(todo, settings, jobs or os.cpu_count() or 1)
     for n, (line, rows) in enumerate(results, 1):
         take(line, rows)

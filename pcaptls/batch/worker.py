@@ -9,11 +9,15 @@ loads (the name sources) is cached per process.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import io
+import json
+import os
 import tarfile
 import threading
 import time
+import uuid
 import zipfile
 import zlib
 from dataclasses import dataclass, field
@@ -39,6 +43,15 @@ class Settings:
     options: InspectOptions = field(default_factory=InspectOptions)
     snapshots: tuple[str, ...] = ()
     ip_ranges: str | None = None
+    spool_dir: str | None = None    # where rows go as JSON lines instead of being returned (see Spool)
+
+
+@dataclass(frozen=True, slots=True)
+class Spool:
+    """An input's connection lines in a file (``spool_dir``), in the output order, ``input`` included: what
+    a worker hands back instead of a list of rows, so no process holds a large input's rows at once."""
+    path: str
+    count: int
 
 
 _ENRICHMENT: dict[tuple, Enrichment] = {}
@@ -136,6 +149,36 @@ def _keyed_row(conn: Any) -> tuple[tuple, dict[str, Any]]:
     return order_key(conn), connection_row(conn)
 
 
+def _keyed_line(conn: Any, key: str) -> tuple[tuple[str, int], str]:
+    """The output order of a connection within its input (``OutDir`` sorts by it too) and its JSON line."""
+    row = connection_row(conn)
+    row["input"] = key
+    return (row["ts"], row["conn"]), json.dumps(row, ensure_ascii=False) + "\n"
+
+
+def _spool(insp: Any, spool_dir: str) -> Spool:
+    """Lines as they come into one file, then copied into another in the output order: only the sort keys
+    and offsets are held (about 100 bytes a connection instead of a few KB)."""
+    name = os.path.join(spool_dir, uuid.uuid4().hex)
+    index: list[tuple[tuple[str, int], int, int]] = []
+    try:
+        with open(name + ".part", "w+b") as part:
+            offset = 0
+            for key, text in insp:
+                data = text.encode("utf-8")
+                part.write(data)
+                index.append((key, offset, len(data)))
+                offset += len(data)
+            part.flush()
+            index.sort(key=lambda entry: entry[0])
+            with open(name + ".jsonl", "wb") as out:
+                for _key, start, size in index:
+                    out.write(os.pread(part.fileno(), size, start))
+    finally:
+        os.unlink(name + ".part")
+    return Spool(name + ".jsonl", len(index))
+
+
 def process_members(items: list[Input], settings: Settings) -> list[tuple[dict[str, Any], list[dict[str, Any]]]]:
     """``process_input`` for members of one compressed tar archive, in one pass over it. Reaching a member
     of a compressed archive means decompressing everything before it: one pass per member would make a
@@ -163,15 +206,17 @@ def process_members(items: list[Input], settings: Settings) -> list[tuple[dict[s
 
 
 def process_input(item: Input, settings: Settings, opened: tuple[Any, list[Any]] | Exception | None = None
-                  ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    """The files.jsonl line and the connection rows of one input. Never raises. ``opened``: the input's
-    stream and what to close, or the error that opening it gave, when the caller opened it."""
+                  ) -> tuple[dict[str, Any], list[dict[str, Any]] | Spool]:
+    """The files.jsonl line and the connection rows of one input (a ``Spool`` of them with
+    ``settings.spool_dir``). Never raises. ``opened``: the input's stream and what to close, or the error
+    that opening it gave, when the caller opened it."""
     start = time.perf_counter()
     line: dict[str, Any] = {"path": item.key, "status": OK, "error": None, "connections": 0, "counts": {},
                             "seconds": 0.0, "size": item.size, "sha256": None, "mtime_ns": item.mtime_ns}
     if item.rotation:
         line["rotation"] = list(item.rotation)
     rows: list[dict[str, Any]] = []
+    spool: Spool | None = None
     closers: list[Any] = []
     hashing = None
     digest: _Digest | None = None
@@ -195,13 +240,19 @@ def process_input(item: Input, settings: Settings, opened: tuple[Any, list[Any]]
         # one input); otherwise the batch's own workers are the parallelism. Each connection becomes its row
         # (with its sort key) where it finished: a row is a fraction of a Connection with its hellos.
         options = settings.options if settings.options.jobs else dataclasses.replace(settings.options, jobs=1)
-        insp = MappedInspection(source, _keyed_row, options, name=item.key, enrichment=_enrichment(settings))
-        keyed = list(insp)
-        keyed.sort(key=lambda kr: kr[0])
-        rows = [row for _key, row in keyed]
-        del keyed
+        if settings.spool_dir is not None:
+            insp = MappedInspection(source, functools.partial(_keyed_line, key=item.key), options, name=item.key,
+                                    enrichment=_enrichment(settings))
+            spool = _spool(insp, settings.spool_dir)
+            line["connections"] = spool.count
+        else:
+            insp = MappedInspection(source, _keyed_row, options, name=item.key, enrichment=_enrichment(settings))
+            keyed = list(insp)
+            keyed.sort(key=lambda kr: kr[0])
+            rows = [row for _key, row in keyed]
+            del keyed
+            line["connections"] = len(rows)
         line["counts"] = dict(sorted(insp.counters.items()))
-        line["connections"] = len(rows)
         if insp.error is not None:
             line["status"], line["error"] = FAILED, str(insp.error)
     except CaptureError as exc:
@@ -226,6 +277,8 @@ def process_input(item: Input, settings: Settings, opened: tuple[Any, list[Any]]
         for closer in closers:
             closer.close()
     line["seconds"] = round(time.perf_counter() - start, 3)
+    if spool is not None:
+        return line, spool
     for row in rows:
         row["input"] = item.key
     return line, rows

@@ -82,3 +82,29 @@ def test_the_input_of_a_line_whatever_its_text_holds(fields: dict, key: str) -> 
     raw = (json.dumps(row, ensure_ascii=False) + "\n").encode()
     assert outdir._input_of(raw) == key
     assert outdir._input_of(b'{"no input": 1}\n') == "" and outdir._input_of(b'{"torn"') is None
+
+
+def test_finish_holds_keys_not_rows_of_a_large_input(tmp_path: Path) -> None:
+    """One input of 12,000 connections written in no particular order: reordering it holds their sort keys
+    and offsets (~100 bytes each), not the rows (a few KB each)."""
+    rng = random.Random(11)
+    out = OutDir(tmp_path)
+    rows = [_row("/captures/big.pcap", i, rng) for i in range(12000)]
+    rng.shuffle(rows)
+    out.record(_line("/captures/big.pcap", len(rows)), rows)
+    tracemalloc.start()
+    out.finish(["/captures/big.pcap"])
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert peak < 6 << 20, peak                                   # the rows are ~25 MB
+    expected = [json.dumps(r, ensure_ascii=False) + "\n" for r in sorted(rows, key=lambda r: (r["ts"], r["conn"]))]
+    assert (tmp_path / CONNECTIONS).read_text(encoding="utf-8") == "".join(expected)
+
+
+def test_the_order_of_a_line_without_parsing_it(tmp_path: Path) -> None:
+    for capture in ['plain.pcap', 'we"ird\\\\name\u00e9.pcap', "{\"capture\": \"x\", \"conn\": 1}"]:
+        row = {"capture": capture, "conn": 7, "ts": "2024-05-01T10:00:00.000001Z", "x": 1, "input": capture}
+        raw = (json.dumps(row, ensure_ascii=False) + "\n").encode()
+        assert outdir._ORDER_PREFIX.match(raw) and outdir._order_of(raw) == (row["ts"], 7)
+    odd = b'{"conn": 3, "capture": "c", "ts": "t", "input": "c"}\n'       # other field order: parsed whole
+    assert outdir._order_of(odd) == ("t", 3)

@@ -5,6 +5,7 @@ made: a batch of one input reads it with several processes."""
 from __future__ import annotations
 
 import io
+import json
 import tarfile
 from pathlib import Path
 
@@ -108,3 +109,20 @@ def test_a_batch_of_one_input_on_two_processes_gives_what_one_gives(tmp_path: Pa
     assert (tmp_path / "j1/connections.jsonl").read_bytes() == (tmp_path / "j2/connections.jsonl").read_bytes()
     assert _normal([(f, []) for f in one.files]) == _normal([(f, []) for f in two.files])
     assert one.files[0]["connections"] > 20
+
+
+def test_workers_hand_rows_over_in_spool_files_and_none_remain(tmp_path: Path) -> None:
+    path = _archive(tmp_path / "bundle.tar.gz", "w:gz")
+    out = tmp_path / "out"
+    result = runner.run_batch([str(path), str(CAPTURES / "live/tls12.pcap")], out, jobs=2)
+    assert [f["status"] for f in result.files] == ["ok"] * (len(MEMBERS) + 1)
+    assert not list((out / ".spool").glob("*")) if (out / ".spool").exists() else True
+    inputs, _ = discover([str(path), str(CAPTURES / "live/tls12.pcap")])
+    alone = [process_input(i, Settings()) for i in inputs]          # rows, no spool: the same lines
+    expected = "".join(json.dumps(r, ensure_ascii=False) + "\n" for _line, rows in alone
+                       for r in sorted(rows, key=lambda r: (r["ts"], r["conn"])))
+    assert (out / "connections.jsonl").read_text(encoding="utf-8") == expected
+    spooled = process_input(inputs[-1], Settings(spool_dir=str(tmp_path)))[1]
+    assert isinstance(spooled, worker.Spool) and spooled.count == alone[-1][0]["connections"]
+    assert Path(spooled.path).read_text(encoding="utf-8") == "".join(
+        json.dumps(r, ensure_ascii=False) + "\n" for r in sorted(alone[-1][1], key=lambda r: (r["ts"], r["conn"])))
