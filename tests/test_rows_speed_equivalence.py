@@ -319,3 +319,10 @@ def test_csv_of_fixture_rows(fixture_connections) -> None:
     out = io.StringIO()
     render.write_csv(table + table, out)
     assert out.getvalue() == _ref_csv(table + table)
+
+
+@given(st.lists(st.dictionaries(st.text(max_size=8), JSON_VALUES, max_size=6), max_size=4))
+def test_json_written_a_row_at_a_time_is_json_dumps_indent_2(rows: list[dict]) -> None:
+    out = io.StringIO()
+    render.write_json(rows, out)
+    assert out.getvalue() == json.dumps(rows, ensure_ascii=False, indent=2) + "\n"

@@ -59,8 +59,14 @@ def write_jsonl(rows: Iterable[dict], out: TextIO) -> None:
 
 
 def write_json(rows: Iterable[dict], out: TextIO) -> None:
-    out.write(json.dumps(list(rows), ensure_ascii=False, indent=2))
-    out.write("\n")
+    """``json.dumps(list(rows), indent=2)``, written a row at a time (the whole text is never built). JSON
+    strings hold no raw newline, so indenting each line of a row's text gives the same bytes."""
+    sep = "[\n  "
+    for row in rows:
+        out.write(sep)
+        out.write(json.dumps(row, ensure_ascii=False, indent=2).replace("\n", "\n  "))
+        sep = ",\n  "
+    out.write("[]\n" if sep == "[\n  " else "\n]\n")
 
 
 def _cell(value: object) -> str:
