@@ -478,3 +478,29 @@ def test_arbitrary_files_on_disk_yield_frames_or_capture_error(tmp_path_factory:
     path = tmp_path_factory.mktemp("fuzz") / "x.pcap"              # plain files are mmap'ed: a second code path
     path.write_bytes(prefix + data)
     _frames_or_capture_error(b"", path)
+
+
+def test_a_pipe_is_widened_and_read_whole(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Reading a pipe (tcpdump -w - | pcaptls inspect -): the pipe is made 1 MiB where Linux allows it, and
+    every frame still comes through."""
+    import fcntl
+    import threading
+
+    frames = [bytes([i % 256]) * (60 + i % 1400) for i in range(3000)]
+    data = b.pcap_header() + b"".join(b.pcap_record(1_700_000_000 + i, i, f) for i, f in enumerate(frames))
+    r, w = os.pipe()
+
+    def write_all() -> None:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(w, view):]
+        os.close(w)
+
+    writer = threading.Thread(target=write_all)
+    writer.start()
+    with os.fdopen(r, "rb") as stream:
+        reader = open_capture(stream)
+        assert fcntl.fcntl(r, getattr(fcntl, "F_GETPIPE_SZ", 1032)) >= 1 << 20
+        got = [frame for _ts, _lt, frame, _orig in reader]
+    writer.join()
+    assert got == frames
