@@ -1,6 +1,6 @@
 """One capture on several processes. Owns: running other processes over the same capture, splitting the
 flows between them by a hash of their endpoints, and merging both streams back into exactly the order
-one process gives. Imports: pipeline, enrich.identity.
+one process gives. Imports: pipeline, enrich.identity, capture.files (widen_pipe).
 
 Every process reads the whole capture, so every flow is numbered, counted and evicted identically in
 all; each follows TLS only through the flows it owns and lets the capture reader count the others'
@@ -20,13 +20,13 @@ import traceback
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from pcaptls.capture.files import widen_pipe
 from pcaptls.enrich.identity import Enrichment
 from pcaptls.pipeline import InspectOptions, Inspection
 
 MIN_SIZE = 64 << 20                  # below this a second process costs more than it saves (100 MB: 0.54 -> 0.43 s)
 MAX_AUTO_JOBS = 4                    # each process reads every frame: more rarely pays
 _BATCH = 512                         # results per message from another process
-_PIPE_SIZE = 1 << 20                 # bytes a worker may write before the parent reads them (Linux's maximum)
 _AHEAD = 1 << 12                     # own results held back at most while waiting for a worker's
 # Counters only the process following a flow adds to; the others come out the same in both processes.
 _OWN_COUNTERS = ("tls_connections", "flows_evicted", "tcp_retransmitted_bytes", "tcp_gap_bytes",
@@ -98,22 +98,12 @@ def _child(insp: Inspection, fn: Callable[[Any], Any], part: tuple[int, int], se
         send.close()
 
 
-def _widen(conn: Any) -> None:
-    """Let the worker write a batch or two ahead without waiting for the parent, which reads between its own
-    connections (Linux; elsewhere the default pipe size stays)."""
-    try:
-        import fcntl
-        fcntl.fcntl(conn.fileno(), getattr(fcntl, "F_SETPIPE_SZ", 1031), _PIPE_SIZE)
-    except (ImportError, OSError):
-        pass
-
-
 class _Worker:
     """One other process and the results it sent that are not merged yet."""
 
     def __init__(self, ctx: Any, insp: Inspection, fn: Callable[[Any], Any], part: tuple[int, int]) -> None:
         recv, send = ctx.Pipe(duplex=False)
-        _widen(send)
+        widen_pipe(send)                # the worker writes a batch or two ahead of the parent's reading
         self.recv = recv
         self.process = ctx.Process(target=_child, args=(insp, fn, part, send), daemon=True)
         self.process.start()

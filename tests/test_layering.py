@@ -21,7 +21,7 @@ ALLOWED: dict[str, set[str]] = {
     "dnsflow": {"errors", "enrich"},
     "pipeline": {"errors", "model", "capture", "tcp", "tls", "enrich", "session", "dnsflow", "results"},
     "report": {"errors", "model", "tls", "enrich", "results", "report"},
-    "parallel": {"pipeline", "enrich"},
+    "parallel": {"pipeline", "enrich", "capture"},
     "batch": {"errors", "model", "results", "pipeline", "parallel", "report", "enrich", "batch"},
     "cli": {"*"},
     "__init__": {"*"},
