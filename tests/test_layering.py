@@ -22,7 +22,7 @@ ALLOWED: dict[str, set[str]] = {
     "pipeline": {"errors", "model", "capture", "tcp", "tls", "enrich", "session", "dnsflow", "results"},
     "report": {"errors", "model", "tls", "enrich", "results", "report"},
     "parallel": {"pipeline", "enrich", "capture"},
-    "batch": {"errors", "model", "results", "pipeline", "parallel", "report", "enrich", "batch"},
+    "batch": {"errors", "model", "capture", "results", "pipeline", "parallel", "report", "enrich", "batch"},
     "cli": {"*"},
     "__init__": {"*"},
     "__main__": {"cli"},

@@ -1,5 +1,5 @@
 """What a batch reads. Owns: expanding paths, folders and globs into inputs, listing the members of
-tar/tar.gz/zip archives, and grouping rotated files (tcpdump -C/-G/-W) into sets. Imports: stdlib only.
+tar/tar.gz/zip archives, and grouping rotated files (tcpdump -C/-G/-W) into sets. Imports: capture.files (compression magics).
 
 Captures are recognised by content later (the worker opens them); here an archive is recognised by
 content too (tarfile/zipfile signatures), never by its name.
@@ -12,6 +12,8 @@ import re
 import tarfile
 import zipfile
 from dataclasses import dataclass
+
+from pcaptls.capture.files import COMPRESSION_MAGICS
 
 _DIGITS = re.compile(r"\d+")
 
@@ -75,7 +77,8 @@ def _members(path: str, kind: str, stat: os.stat_result, out: list[Input]) -> No
                                      stat.st_mtime_ns, sequential))
 
 
-_COMPRESSED_MAGICS = (b"\x1f\x8b", b"BZh", b"\xfd7zXZ\x00")   # what tarfile "r:*" decompresses: gzip, bzip2, xz
+# the compressions tarfile's "r:*" reads, recognised as the capture reader recognises them
+_COMPRESSED_MAGICS = tuple(magic for magic, kind in COMPRESSION_MAGICS if kind in ("gzip", "bzip2", "xz"))
 
 
 def _compressed(path: str) -> bool:

@@ -43,7 +43,7 @@ from pcaptls.capture.framing import (  # noqa: F401  (CaptureReader and the limi
 from pcaptls.errors import CaptureError
 
 _PCAPNG_SHB = b"\x0a\x0d\x0d\x0a"
-_COMPRESSION_MAGICS = (
+COMPRESSION_MAGICS = (  # magic -> compression, recognised by content
     (b"\x1f\x8b", "gzip"), (b"BZh", "bzip2"), (b"\xfd7zXZ\x00", "xz"), (b"\x28\xb5\x2f\xfd", "zstd"),
 )
 
@@ -145,7 +145,7 @@ def _open_stream(stream: typing.Any, name: str | None, opened: list[typing.Any])
         raise CaptureError("empty file", path=name)
     layers: list[str] = []
     while len(layers) < 2:
-        kind = next((k for magic, k in _COMPRESSION_MAGICS if head.startswith(magic)), None)
+        kind = next((k for magic, k in COMPRESSION_MAGICS if head.startswith(magic)), None)
         if kind is None:
             break
         layers.append(kind)
