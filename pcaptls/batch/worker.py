@@ -1,6 +1,6 @@
 """One batch input, start to end. Owns: opening a file, an archive member or a rotated set, hashing what
 was read, inspecting it, and turning every outcome (ok, damaged, not a capture, internal error) into a
-files.jsonl line plus connection rows. Imports: pipeline, parallel, report.rows, report.render, enrich.sources,
+files.jsonl line plus connection rows. Imports: pipeline, parallel, report.rows, enrich.sources,
 errors, batch.inputs.
 
 Runs in worker processes (local or Dask), so everything it takes and returns pickles, and what a worker
@@ -29,7 +29,6 @@ from pcaptls.enrich.sources import build_enrichment
 from pcaptls.errors import CaptureError, PcapTlsError
 from pcaptls.parallel import MappedInspection
 from pcaptls.pipeline import InspectOptions
-from pcaptls.report.render import order_key
 from pcaptls.report.rows import connection_row
 
 OK, FAILED, SKIPPED = "ok", "failed", "skipped"
@@ -145,15 +144,17 @@ class _Digest:
         return self._hex
 
 
-def _keyed_row(conn: Any) -> tuple[tuple, dict[str, Any]]:
-    return order_key(conn), connection_row(conn)
+def _keyed_row(conn: Any) -> tuple[tuple[str, int], dict[str, Any]]:
+    """A connection's row and its place within its input: (ts, conn), the order ``OutDir`` writes too."""
+    row = connection_row(conn)
+    return (row["ts"], row["conn"]), row
 
 
 def _keyed_line(conn: Any, key: str) -> tuple[tuple[str, int], str]:
-    """The output order of a connection within its input (``OutDir`` sorts by it too) and its JSON line."""
-    row = connection_row(conn)
+    """``_keyed_row`` as the JSON line the output folder stores (``input`` included)."""
+    order, row = _keyed_row(conn)
     row["input"] = key
-    return (row["ts"], row["conn"]), json.dumps(row, ensure_ascii=False) + "\n"
+    return order, json.dumps(row, ensure_ascii=False) + "\n"
 
 
 def _spool(insp: Any, spool_dir: str) -> Spool:
