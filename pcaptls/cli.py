@@ -3,15 +3,18 @@
 No protocol logic here: each command validates options through click types, calls the API, renders.
 Exit codes: 0 ok; 1 an input could not be read or was damaged (results before the damage are still
 printed); 2 usage error; 3 ``--fail-on legacy`` found a client that cannot do TLS 1.2, or ``batch``
-finished but some inputs failed.
+finished but some inputs failed; 4 the output could not be written (disk full, read-only, no permission,
+a batch output folder in use); 130 interrupted (Ctrl-C). Everything printed to standard error goes through
+report.escape (file names and capture text can hold terminal escapes).
 """
 from __future__ import annotations
 
 import dataclasses
 import functools
 import gc
-import time
+import os
 import sys
+import time
 from collections.abc import Callable, Iterator
 
 import click
@@ -19,7 +22,7 @@ import click
 from pcaptls import __version__
 from pcaptls.enrich.identity import Enrichment
 from pcaptls.enrich.sources import build_enrichment
-from pcaptls.errors import CaptureError, EnrichmentDataError
+from pcaptls.errors import CaptureError, EnrichmentDataError, OutputError
 from pcaptls.parallel import MappedInspection
 from pcaptls.pipeline import InspectOptions, iter_connections
 from pcaptls.report import render
@@ -27,12 +30,19 @@ from pcaptls.report.cloudtrail import cloudtrail_record
 from pcaptls.report.filters import VERSION_NAMES, ConnectionFilter, is_below, parse_network, parse_server
 from pcaptls.report.rows import connection_row
 from pcaptls.report.escape import terminal as escape_terminal
+from pcaptls.report.escape import terminal_lines
 from pcaptls.report.verdict import REPORT_FIELDS, Aggregator
 from pcaptls.report.verdict import summary as verdict_summary
 from pcaptls.results import Connection, client_max_version
+from pcaptls.sink import PipeClosed, Sink
 from pcaptls.tls import registry
 
-EXIT_LEGACY = 3
+EXIT_LEGACY, EXIT_OUTPUT, EXIT_INTERRUPTED = 3, 4, 130
+
+
+def _error(message: str) -> None:
+    """An ``Error: ...`` line on stderr, escaped like capture text (it names files, which can hold escapes)."""
+    click.echo(f"Error: {escape_terminal(message)}", err=True)
 
 
 def enrichment_options(func: Callable) -> Callable:
@@ -50,7 +60,7 @@ def enrichment_options(func: Callable) -> Callable:
         except EnrichmentDataError as exc:
             raise click.ClickException(str(exc)) from exc
         for problem in problems:
-            click.echo(f"warning: {problem}", err=True)
+            click.echo(f"warning: {escape_terminal(str(problem))}", err=True)
         options = InspectOptions(capture_dns=not no_capture_dns, dns_grace_s=dns_grace)
         gc.freeze()         # what start-up made lives to the end: the collector need not scan it again
         return func(*args, enrichment=enrichment, options=options, **kwargs)
@@ -101,7 +111,7 @@ def _inspections(paths, options: InspectOptions, enrichment: Enrichment, quiet: 
             else:
                 insp = MappedInspection(path, fn, options, enrichment=enrichment)
         except CaptureError as exc:
-            click.echo(f"Error: {exc}" if exc.path else f"Error: {path}: {exc}", err=True)
+            _error(str(exc) if exc.path else f"{path}: {exc}")
             failed.append(path)
             continue
         yield iter(insp)
@@ -110,7 +120,7 @@ def _inspections(paths, options: InspectOptions, enrichment: Enrichment, quiet: 
             for line in render.summary(report):
                 click.echo(line, err=True)
         if report.error is not None:
-            click.echo(f"Error: {report.error} (connections before this point are reported)", err=True)
+            _error(f"{report.error} (connections before this point are reported)")
             failed.append(path)
 
 
@@ -136,7 +146,7 @@ def output_options(func: Callable) -> Callable:
     func = click.option("--fail-on", type=click.Choice(["legacy"]),
                         help="Exit 3 if a selected client cannot do TLS 1.2.")(func)
     func = click.option("--quiet", "-q", is_flag=True, help="No counts on stderr (errors are still shown).")(func)
-    return click.option("--output", "-o", type=click.File("w", encoding="utf-8", lazy=True), default="-",
+    return click.option("--output", "-o", type=click.Path(dir_okay=False, allow_dash=True), default="-",
                         help="Write the output here instead of stdout.")(func)
 
 
@@ -171,17 +181,17 @@ def inspect(captures, fmt, output, quiet, fail_on, jobs, selection, options, enr
 
     legacy = False
     chosen: list[tuple] = []                # only when the format sorts; streaming keeps memory flat
-    for results in _inspections(captures, options, enrichment, quiet, failed, each):
-        for result in results:
-            legacy = legacy or result[-1]
-            if streaming:
-                output.write(result[0])
-            else:
-                chosen.append(result)
-    if not streaming:
-        chosen.sort(key=lambda r: r[0])
-        render.WRITERS[fmt]([row for _key, row, _legacy in chosen], output)
-    output.flush()
+    with Sink(output) as out:
+        for results in _inspections(captures, options, enrichment, quiet, failed, each):
+            for result in results:
+                legacy = legacy or result[-1]
+                if streaming:
+                    out.write(result[0])
+                else:
+                    chosen.append(result)
+        if not streaming:
+            chosen.sort(key=lambda r: r[0])
+            render.WRITERS[fmt]([row for _key, row, _legacy in chosen], out)
     _exit(failed, fail_on == "legacy" and legacy)
 
 
@@ -213,8 +223,8 @@ def report(captures, fmt, output, quiet, fail_on, jobs, selection, options, enri
             aggregate.add(row)
             legacy = legacy or is_legacy
     rows = aggregate.rows()
-    render.write_report(rows, verdict_summary(rows), fmt, output, REPORT_FIELDS)
-    output.flush()
+    with Sink(output) as out:
+        render.write_report(rows, verdict_summary(rows), fmt, out, REPORT_FIELDS)
     _exit(failed, fail_on == "legacy" and legacy)
 
 
@@ -238,11 +248,12 @@ def show(capture, hexdump, color, selection, options, enrichment) -> None:
     color = sys.stdout.isatty() if color is None else color
     shown = 0
     options = dataclasses.replace(options, keep_raw=hexdump)
-    for conns in _inspections([capture], options, enrichment, True, failed):
-        chosen = sorted(filter(selection, conns), key=lambda c: (c.ts_ns, c.conn))
-        shown += len(chosen)
-        from pcaptls.report.show import render_connections   # only this command needs it (start-up time)
-        click.echo(render_connections(chosen, hexdump=hexdump, color=color), nl=False, color=color)
+    with Sink("-") as out:
+        for conns in _inspections([capture], options, enrichment, True, failed):
+            chosen = sorted(filter(selection, conns), key=lambda c: (c.ts_ns, c.conn))
+            shown += len(chosen)
+            from pcaptls.report.show import render_connections   # only this command needs it (start-up time)
+            out.write(render_connections(chosen, hexdump=hexdump, color=color))
     if not shown and not failed:
         click.echo("no matching TLS connection", err=True)
     _exit(failed)
@@ -267,19 +278,20 @@ def names(captures, fmt, options, enrichment) -> None:
         try:
             insp = iter_connections(path, options, enrichment=enrichment)
         except CaptureError as exc:
-            click.echo(f"Error: {exc}", err=True)
+            _error(str(exc))
             failed.append(path)
             continue
         for _ in insp:
             pass
         if insp.error is not None:
-            click.echo(f"Error: {insp.error}", err=True)
+            _error(str(insp.error))
             failed.append(path)
         if insp.names is not None:
             tables.append((path, insp.names))
     if enrichment.snapshots is not None:
         tables.append(("(snapshots)", enrichment.snapshots))
-    render.write_names(tables, fmt, sys.stdout)
+    with Sink("-") as out:
+        render.write_names(tables, fmt, out)
     _exit(failed)
 
 
@@ -319,12 +331,22 @@ def batch(paths, out, jobs, join_rotated, dask, options, enrichment) -> None:
     from pcaptls.batch import Settings, run_batch         # only this command needs it (start-up time)
     settings = Settings(options=options, snapshots=tuple(ctx.params.get("snapshots", ())),
                         ip_ranges=ctx.params.get("ip_ranges"))
+    tty = sys.stderr.isatty()
     try:
         result = run_batch(list(paths), out, jobs=jobs, join_rotated=join_rotated, settings=settings, dask=dask,
-                           progress=_ProgressBar() if sys.stderr.isatty() else None)
+                           progress=_ProgressBar() if tty else None)
     except RuntimeError as exc:
         raise click.ClickException(str(exc)) from exc
-    if sys.stderr.isatty():
+    except OutputError as exc:
+        if tty:
+            click.echo("", err=True)
+        _error(str(exc))
+        sys.exit(EXIT_OUTPUT)
+    except KeyboardInterrupt:
+        click.echo(("\n" if tty else "") + "interrupted: rerun the same command to resume (finished inputs are kept)",
+                   err=True)
+        sys.exit(EXIT_INTERRUPTED)
+    if tty:
         click.echo("", err=True)
     counts = {status: sum(1 for f in result.files if f["status"] == status) for status in ("ok", "failed", "skipped")}
     click.echo(f"{len(result.files)} inputs: {counts['ok']} ok, {counts['failed']} failed, {counts['skipped']} "
@@ -367,6 +389,36 @@ def refresh_catalog_cmd(dest) -> None:
 GC_THRESHOLDS = (200_000, 20, 100)
 
 
+class _Escaped:
+    """stderr for click's own messages (usage errors name files and options as given): escaped as capture
+    text is, newlines kept."""
+
+    def write(self, text: str) -> int:
+        return sys.stderr.write(terminal_lines(text))
+
+    def flush(self) -> None:
+        sys.stderr.flush()
+
+    def isatty(self) -> bool:
+        return sys.stderr.isatty()
+
+
 def main() -> None:
     gc.set_threshold(*GC_THRESHOLDS)
-    cli(prog_name="pcaptls")
+    try:
+        code = cli.main(prog_name="pcaptls", standalone_mode=False)
+    except (click.exceptions.Abort, KeyboardInterrupt):   # click turns Ctrl-C into Abort
+        click.echo("interrupted", err=True)
+        sys.exit(EXIT_INTERRUPTED)
+    except click.ClickException as exc:
+        exc.show(file=_Escaped())
+        sys.exit(exc.exit_code)
+    except OutputError as exc:
+        _error(str(exc))
+        sys.exit(EXIT_OUTPUT)
+    except PipeClosed:
+        # the reader went away (| head): nothing more can be written; point stdout at /dev/null so that the
+        # flush at exit does not fail again, and exit as a command killed by the closed pipe would
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(141)
+    sys.exit(code or 0)

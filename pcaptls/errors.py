@@ -3,6 +3,8 @@ Imports: nothing.
 
 Contract (h11 style): ``inspect_file`` raises only ``CaptureError``; any other exception escaping
 it is a bug. Bad *input* raises a ``PcapTlsError`` subclass; a bad *call* raises ValueError/TypeError.
+Where pcaptls *writes* (an output file, a batch's output folder, temporary files) a failure raises
+``OutputError``, which is deliberately not a ``PcapTlsError``: a full disk is never an input's fault.
 """
 from __future__ import annotations
 
@@ -71,3 +73,20 @@ class ResourceLimitExceeded(PcapTlsError):
 
 class EnrichmentDataError(PcapTlsError):
     """An enrichment file (DNS snapshot, ip-ranges.json, endpoint catalog) is unreadable or malformed."""
+
+
+class InputError(PcapTlsError):
+    """A batch input (a file, an archive, an archive member) cannot be listed or read: the message says why.
+    ``status`` is the files.jsonl status it gets: "failed" (damaged, unreadable, unsupported) or "skipped"
+    (not something pcaptls reads, e.g. a FIFO)."""
+
+    def __init__(self, detail: str, *, status: str = "failed") -> None:
+        self.detail = detail
+        self.status = status
+        super().__init__(detail)
+
+
+class OutputError(Exception):
+    """pcaptls cannot write where it was told to (disk full, read-only, no permission, a batch output folder
+    in use). Not a ``PcapTlsError``: nothing is wrong with the input, and nothing not written is recorded as
+    done."""

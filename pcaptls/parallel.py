@@ -16,6 +16,7 @@ import collections
 import dataclasses
 import multiprocessing
 import os
+import signal
 import traceback
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -81,6 +82,7 @@ class MappedInspection:
 
 def _child(insp: Inspection, fn: Callable[[Any], Any], part: tuple[int, int], send: Any) -> None:
     """Another process: follow the flows it owns, send results in batches, then what it counted."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)        # Ctrl-C is the parent's to handle (it stops us)
     try:
         mine = Inspection(insp._source, dataclasses.replace(insp.options, jobs=1), name=insp.name,
                           enrichment=insp._enrichment)

@@ -23,6 +23,7 @@ ALLOWED: dict[str, set[str]] = {
     "report": {"errors", "model", "tls", "enrich", "results", "report"},
     "parallel": {"pipeline", "enrich", "capture"},
     "batch": {"errors", "model", "capture", "results", "pipeline", "parallel", "report", "enrich", "batch"},
+    "sink": {"errors"},
     "cli": {"*"},
     "__init__": {"*"},
     "__main__": {"cli"},

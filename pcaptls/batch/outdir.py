@@ -7,9 +7,15 @@ files.jsonl line is what marks the input done. On resume a torn last line (no ne
 cut off, and connection lines of inputs that have no files.jsonl line are dropped. At the end both files
 are rewritten in input order (write to a temporary file, fsync, rename), so the output is the same
 whatever the number of workers or interruptions.
+
+A write that fails (disk full, read-only, no permission) raises ``OutputError`` after cutting back what the
+unfinished record wrote: an input is never marked done, nor failed, because the output could not be
+written. A run holds ``.lock`` (flock) for its duration; a second run on the same folder is refused.
 """
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import io
 import json
 import os
@@ -20,11 +26,12 @@ from pathlib import Path
 from typing import Any
 
 from pcaptls.batch.worker import Spool
+from pcaptls.errors import OutputError
 from pcaptls.report.render import write_report
 from pcaptls.report.verdict import REPORT_FIELDS, Aggregator, summary
 
 CONNECTIONS, FILES, REPORT_JSON, REPORT_TXT = "connections.jsonl", "files.jsonl", "report.json", "report.txt"
-SPOOL = ".spool"
+SPOOL, LOCK = ".spool", ".lock"
 
 
 def _read_lines(path: Path) -> tuple[list[dict[str, Any]], int]:
@@ -43,14 +50,107 @@ def _read_lines(path: Path) -> tuple[list[dict[str, Any]], int]:
     return lines, end
 
 
-def _atomic_write(path: Path, chunks: Iterable[str]) -> None:
+@contextlib.contextmanager
+def _replacing(path: Path) -> Iterator[Any]:
+    """A binary file that replaces ``path`` whole once the block ends (written, fsynced, renamed), or not at
+    all: on any error the temporary file is removed and ``path`` is as it was."""
     tmp = path.with_name(path.name + ".tmp")
-    with open(tmp, "w", encoding="utf-8") as f:
+    try:
+        with open(tmp, "wb") as f:
+            yield f
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+def _atomic_write(path: Path, chunks: Iterable[str]) -> None:
+    with _replacing(path) as f:
         for chunk in chunks:
-            f.write(chunk)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
+            f.write(chunk.encode("utf-8"))
+
+
+@contextlib.contextmanager
+def _writing(what: str) -> Iterator[None]:
+    """An OSError while writing the output folder is an ``OutputError`` (never an input's failure)."""
+    try:
+        yield
+    except OSError as err:
+        raise OutputError(f"{what}: {err.strerror or err}") from err
+
+
+class _Appender:
+    """An output file appended to with unbuffered writes, whose size is known, so that what one record
+    wrote can be cut off again (``cut``) when a later write of the same record fails."""
+
+    def __init__(self, path: Path) -> None:
+        self.file = open(path, "ab", buffering=0)
+        self.size = os.fstat(self.file.fileno()).st_size
+
+    def write(self, data: bytes) -> None:
+        view = memoryview(data)
+        while view:
+            n = self.file.write(view)
+            self.size += n
+            view = view[n:]
+
+    def sync(self) -> None:
+        os.fsync(self.file.fileno())
+
+    def cut(self, size: int) -> None:
+        with contextlib.suppress(OSError):          # truncating needs no free space
+            os.ftruncate(self.file.fileno(), size)
+            self.size = size
+
+    def close(self) -> None:
+        with contextlib.suppress(OSError):
+            self.file.close()
+
+
+class _Lock:
+    """``path/.lock`` held (flock) for one run: two batches on one folder would delete each other's spool
+    files and interleave their lines. The lock goes with the process (a kill releases it); a finished run
+    removes the file while it still holds it, and a run that locked a file removed meanwhile tries again."""
+
+    def __init__(self, path: Path) -> None:
+        name = path / LOCK
+        while True:
+            with _writing(f"cannot write to the output folder {path}"):
+                f = open(name, "a+")
+            try:
+                fcntl.flock(f.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                f.seek(0)
+                holder = f.read().strip()
+                f.close()
+                raise OutputError(f"the output folder {path} is in use by another pcaptls batch"
+                                  + (f" (pid {holder})" if holder.isdigit() else "")) from None
+            except OSError as err:
+                f.close()
+                raise OutputError(f"cannot lock the output folder {path}: {err.strerror or err}") from err
+            try:
+                same = os.stat(name).st_ino == os.fstat(f.fileno()).st_ino
+            except FileNotFoundError:
+                same = False
+            if same:
+                break
+            f.close()                       # locked a file the previous run removed: lock the new one
+        with contextlib.suppress(OSError):
+            f.truncate(0)
+            f.write(str(os.getpid()))
+            f.flush()
+        self.file, self.name = f, name
+
+    def release(self, remove: bool) -> None:
+        if self.file.closed:
+            return
+        if remove:
+            with contextlib.suppress(OSError):
+                os.unlink(self.name)
+        self.file.close()
 
 
 def _dumps(obj: Any) -> str:
@@ -111,40 +211,51 @@ def _connection_lines(path: Path) -> Iterator[tuple[int, bytes, str]]:
 
 def _keep_connections(path: Path, keep: Callable[[str], bool]) -> None:
     """Rewrite connections.jsonl with only the lines whose input ``keep`` accepts (streamed)."""
-    tmp = path.with_name(path.name + ".tmp")
-    with open(tmp, "wb") as out:
+    with _replacing(path) as out:
         for _offset, raw, key in _connection_lines(path):
             if keep(key):
                 out.write(raw)
-        out.flush()
-        os.fsync(out.fileno())
-    os.replace(tmp, path)
 
 
 class OutDir:
+    """The output folder of one run: locked for the run's duration, appended to as inputs finish."""
+
     def __init__(self, path: str | os.PathLike) -> None:
         self.path = Path(path)
-        self.path.mkdir(parents=True, exist_ok=True)
+        with _writing(f"cannot create the output folder {self.path}"):
+            self.path.mkdir(parents=True, exist_ok=True)
+        self._lock = _Lock(self.path)           # before anything is repaired or cleaned: another run may own it
         self.repaired = 0
-        files, end = _read_lines(self.path / FILES)
-        if (self.path / FILES).exists() and end != (self.path / FILES).stat().st_size:
-            self.repaired += 1
-            with open(self.path / FILES, "r+b") as f:
-                f.truncate(end)
-        self.done: dict[str, dict[str, Any]] = {line["path"]: line for line in files}
-        conn_path = self.path / CONNECTIONS
-        end, clean = 0, True
-        for offset, raw, key in _connection_lines(conn_path):
-            end = offset + len(raw)
-            clean = clean and key in self.done
-        if conn_path.exists() and (not clean or end != conn_path.stat().st_size):
-            self.repaired += 1
-            _keep_connections(conn_path, self.done.__contains__)
-        self._conns = open(conn_path, "a", encoding="utf-8")
-        self._files = open(self.path / FILES, "a", encoding="utf-8")
-        self.spool_dir = self.path / SPOOL           # workers' rows on their way (what a kill left is stale)
-        shutil.rmtree(self.spool_dir, ignore_errors=True)
-        self.spool_dir.mkdir()
+        with _writing(f"cannot write to the output folder {self.path}"):
+            files, end = _read_lines(self.path / FILES)
+            if (self.path / FILES).exists() and end != (self.path / FILES).stat().st_size:
+                self.repaired += 1
+                with open(self.path / FILES, "r+b") as f:
+                    f.truncate(end)
+            self.done: dict[str, dict[str, Any]] = {line["path"]: line for line in files}
+            conn_path = self.path / CONNECTIONS
+            end, clean = 0, True
+            for offset, raw, key in _connection_lines(conn_path):
+                end = offset + len(raw)
+                clean = clean and key in self.done
+            if conn_path.exists() and (not clean or end != conn_path.stat().st_size):
+                self.repaired += 1
+                _keep_connections(conn_path, self.done.__contains__)
+            self._open_appenders()
+            self.spool_dir = self.path / SPOOL       # workers' rows on their way (what a kill left is stale)
+            shutil.rmtree(self.spool_dir, ignore_errors=True)
+            self.spool_dir.mkdir()
+
+    def _open_appenders(self) -> None:
+        self._conns = _Appender(self.path / CONNECTIONS)
+        self._files = _Appender(self.path / FILES)
+
+    def close(self) -> None:
+        """Stop without finishing (an output error, Ctrl-C): what was recorded stays, resumable."""
+        for appender in (getattr(self, "_conns", None), getattr(self, "_files", None)):
+            if appender is not None:
+                appender.close()
+        self._lock.release(remove=False)
 
     def is_done(self, key: str, size: int, mtime_ns: int) -> bool:
         line = self.done.get(key)
@@ -156,31 +267,36 @@ class OutDir:
             return
         self._conns.close()
         self._files.close()
-        _keep_connections(self.path / CONNECTIONS, lambda key: key not in keys)
-        lines, _ = _read_lines(self.path / FILES)
-        _atomic_write(self.path / FILES, (_dumps(x) for x in lines if x.get("path") not in keys))
-        for key in keys:
-            self.done.pop(key, None)
-        self._conns = open(self.path / CONNECTIONS, "a", encoding="utf-8")
-        self._files = open(self.path / FILES, "a", encoding="utf-8")
+        with _writing(f"cannot write to the output folder {self.path}"):
+            _keep_connections(self.path / CONNECTIONS, lambda key: key not in keys)
+            lines, _ = _read_lines(self.path / FILES)
+            _atomic_write(self.path / FILES, (_dumps(x) for x in lines if x.get("path") not in keys))
+            for key in keys:
+                self.done.pop(key, None)
+            self._open_appenders()
 
     def record(self, line: dict[str, Any], rows: list[dict[str, Any]] | Spool) -> None:
         """Connections first (rows, or a worker's spool file, copied and removed), then the line that marks
-        the input done; each fsynced."""
+        the input done; each fsynced. If a write fails (disk full, ...), both files are cut back to what
+        they held before, so the input is not done and a rerun reads it again; ``OutputError``."""
+        marks = (self._conns.size, self._files.size)
+        try:
+            if isinstance(rows, Spool):
+                with open(rows.path, "rb") as spool:
+                    while chunk := spool.read(1 << 20):
+                        self._conns.write(chunk)
+            elif rows:
+                self._conns.write("".join(map(_dumps, rows)).encode("utf-8"))
+            self._conns.sync()
+            self._files.write(_dumps(line).encode("utf-8"))
+            self._files.sync()
+        except OSError as err:
+            self._conns.cut(marks[0])
+            self._files.cut(marks[1])
+            raise OutputError(f"cannot write to the output folder {self.path}: {err.strerror or err}") from err
         if isinstance(rows, Spool):
-            self._conns.flush()
-            with open(rows.path, "rb") as spool:
-                shutil.copyfileobj(spool, self._conns.buffer, 1 << 20)
-            self._conns.flush()
-            os.fsync(self._conns.fileno())
-            os.unlink(rows.path)
-        elif rows:
-            self._conns.write("".join(map(_dumps, rows)))
-            self._conns.flush()
-            os.fsync(self._conns.fileno())
-        self._files.write(_dumps(line))
-        self._files.flush()
-        os.fsync(self._files.fileno())
+            with contextlib.suppress(OSError):
+                os.unlink(rows.path)
         self.done[line["path"]] = line
 
     def _order_connections(self, rank: dict[str, int], aggregate: Aggregator) -> None:
@@ -197,8 +313,7 @@ class OutDir:
                     spans[-1] = (spans[-1][0], offset + len(raw))
                 else:
                     spans.append((offset, offset + len(raw)))
-        tmp = path.with_name(path.name + ".tmp")
-        with open(path, "rb") as src, open(tmp, "wb") as out:
+        with open(path, "rb") as src, _replacing(path) as out:
             for key in sorted(where, key=rank.__getitem__):
                 index = []
                 for start, end in where[key]:
@@ -213,16 +328,21 @@ class OutDir:
                     raw = os.pread(src.fileno(), size, start)
                     out.write(raw)              # the bytes as written: json.dumps of the parsed row gives the same
                     aggregate.add(json.loads(raw))
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(tmp, path)
 
     def finish(self, order: list[str]) -> list[dict[str, Any]]:
         """Rewrite both files in input order, keeping only this run's inputs (a folder reused for other
         paths, or with --join-rotated switched, holds this run and nothing else), write the report;
-        returns the report rows."""
+        returns the report rows. Each file is replaced whole or not at all (``OutputError``), so a failure
+        here leaves a folder that the same command finishes."""
         self._conns.close()
         self._files.close()
+        try:
+            with _writing(f"cannot write to the output folder {self.path}"):
+                return self._finish(order)
+        finally:
+            self._lock.release(remove=True)
+
+    def _finish(self, order: list[str]) -> list[dict[str, Any]]:
         rank = {key: i for i, key in enumerate(order)}
         files, _ = _read_lines(self.path / FILES)
         latest = {line["path"]: line for line in files if line["path"] in rank}   # a re-run input: its newest

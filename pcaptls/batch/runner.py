@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import signal
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
@@ -17,6 +18,7 @@ from typing import Any
 from pcaptls.batch.inputs import Input, discover
 from pcaptls.batch.outdir import OutDir
 from pcaptls.batch.worker import FAILED, Settings, Spool, process_input, process_members
+from pcaptls.errors import OutputError
 from pcaptls.report.verdict import Aggregator
 
 DASK_ADVICE = "Dask is an optional extra: pip install 'pcaptls[dask]'"
@@ -62,6 +64,11 @@ def process_task(task: list[Input], settings: Settings) -> list[tuple[dict, list
     return process_members(task, settings)
 
 
+def _quiet_worker() -> None:
+    """Worker processes leave Ctrl-C to the parent (which stops them): no traceback from each of them."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 def _local(todo: list[Input], settings: Settings, jobs: int) -> Iterator[tuple[dict, list[dict]]]:
     tasks = _tasks(todo)
     if jobs <= 1 or len(tasks) <= 1:
@@ -70,10 +77,19 @@ def _local(todo: list[Input], settings: Settings, jobs: int) -> Iterator[tuple[d
         for task in tasks:
             yield from process_task(task, settings)
         return
-    with ProcessPoolExecutor(max_workers=jobs) as pool:
+    pool = ProcessPoolExecutor(max_workers=jobs, initializer=_quiet_worker)
+    try:
         futures = [pool.submit(process_task, task, settings) for task in tasks]
         for fut in as_completed(futures):
             yield from fut.result()
+    except BaseException:
+        # an output error, Ctrl-C, or the caller stopped reading: stop the workers now rather than let
+        # the pool finish every queued input (minutes) before the error is shown
+        for process in list(getattr(pool, "_processes", {}).values()):
+            process.terminate()
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown()
 
 
 def _dask(todo: list[Input], settings: Settings, address: str) -> Iterator[tuple[dict, list[dict]]]:
@@ -93,12 +109,14 @@ def run_batch(paths: list[str], out: str | os.PathLike | None = None, *, jobs: i
     """Inspect every capture under ``paths`` (files, folders, globs, tar/zip archives).
 
     With ``out`` the results go to that folder (connections.jsonl, files.jsonl, report.json, report.txt)
-    and a rerun resumes; without it they are returned in memory. A bad input never stops the batch.
+    and a rerun resumes; without it they are returned in memory. A bad input never stops the batch; a
+    write to ``out`` that fails raises ``OutputError`` (what was not written is not recorded as done, so
+    the same call resumes), and so does an ``out`` another batch is using.
     ``dask`` is a scheduler address ("tcp://host:8786"); workers must see the same paths.
     """
     settings = settings or Settings()
     inputs, problems = discover(list(paths), join_rotated=join_rotated)
-    order = [i.key for i in inputs] + [p for p, _ in problems]
+    order = [i.key for i in inputs] + [p for p, _, _ in problems]
     outdir = OutDir(out) if out is not None else None
     result = BatchResult()
     todo = inputs
@@ -116,24 +134,43 @@ def run_batch(paths: list[str], out: str | os.PathLike | None = None, *, jobs: i
             result.connections.extend(rows)      # type: ignore[arg-type]   (no spool without a folder)
         lines.append(line)
 
-    for path, why in problems:
-        if outdir is None or path not in outdir.done:
-            take({"path": path, "status": FAILED, "error": why, "connections": 0, "counts": {}, "seconds": 0.0,
-                  "size": 0, "sha256": None, "mtime_ns": 0}, [])
-    total_bytes = sum(i.size for i in todo)
-    done_bytes = 0
-    sizes = {i.key: i.size for i in todo}
-    if outdir is not None and not dask:         # local workers hand rows over in files (Dask's may not see them)
-        settings = dataclasses.replace(settings, spool_dir=str(outdir.spool_dir))
-    results = _dask(todo, settings, dask) if dask else _local(todo, settings, jobs or os.cpu_count() or 1)
-    for n, (line, rows) in enumerate(results, 1):
-        take(line, rows)
-        done_bytes += sizes.get(line["path"], 0)
-        if progress is not None:
-            progress(line, n, len(todo), done_bytes, total_bytes)
+    try:
+        for path, why, status in problems:
+            if outdir is None or path not in outdir.done:
+                take({"path": path, "status": status, "error": why, "connections": 0, "counts": {},
+                      "seconds": 0.0, "size": 0, "sha256": None, "mtime_ns": 0}, [])
+        total_bytes = sum(i.size for i in todo)
+        done_bytes = 0
+        sizes = {i.key: i.size for i in todo}
+        if outdir is not None and not dask:     # local workers hand rows over in files (Dask's may not see them)
+            settings = dataclasses.replace(settings, spool_dir=str(outdir.spool_dir))
+        results = _dask(todo, settings, dask) if dask else _local(todo, settings, jobs or os.cpu_count() or 1)
+        try:
+            for n, (line, rows) in enumerate(results, 1):
+                take(line, rows)
+                done_bytes += sizes.get(line["path"], 0)
+                if progress is not None:
+                    progress(line, n, len(todo), done_bytes, total_bytes)
+        finally:
+            close = getattr(results, "close", None)
+            if close is not None:
+                close()                         # stops the workers if the loop did not end by itself
+    except OutputError as exc:
+        if outdir is not None:
+            outdir.close()                      # what was recorded stays: the same command resumes
+        raise OutputError(f"{exc}. Inputs not written are not recorded as done: rerun the same command to "
+                          "resume") from exc
+    except BaseException:
+        if outdir is not None:
+            outdir.close()
+        raise
     rank = {key: i for i, key in enumerate(order)}
     if outdir is not None:
-        result.report = outdir.finish(order)
+        try:
+            result.report = outdir.finish(order)
+        except OutputError as exc:
+            raise OutputError(f"{exc}. Every input is recorded: rerun the same command to write the final "
+                              "files") from exc
         result.files = sorted(outdir.done.values(), key=lambda l: rank.get(l["path"], len(rank)))
     else:
         result.files = sorted(lines, key=lambda l: rank.get(l["path"], len(rank)))

@@ -1,40 +1,40 @@
-"""One batch input, start to end. Owns: opening a file, an archive member or a rotated set, hashing what
-was read, inspecting it, and turning every outcome (ok, damaged, not a capture, internal error) into a
-files.jsonl line plus connection rows. Imports: pipeline, parallel, report.rows, enrich.sources,
-errors, batch.inputs.
+"""One batch input, start to end. Owns: hashing what was read, inspecting it, and turning every outcome
+(ok, damaged, not a capture, internal error) into a files.jsonl line plus connection rows; opening goes
+through batch.sources. Imports: pipeline, parallel, report.rows, enrich.sources, errors, batch.inputs,
+batch.sources.
+
+An input's trouble is its line; a write that fails (the spool in the output folder) raises OutputError,
+which stops the run instead of being blamed on the input.
 
 Runs in worker processes (local or Dask), so everything it takes and returns pickles, and what a worker
 loads (the name sources) is cached per process.
 """
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import functools
 import hashlib
 import io
 import json
 import os
-import tarfile
 import threading
 import time
 import uuid
-import zipfile
-import zlib
 from dataclasses import dataclass, field
 from typing import Any
 
+from pcaptls.batch import sources
 from pcaptls.batch.inputs import Input
 from pcaptls.enrich.identity import Enrichment
 from pcaptls.enrich.sources import build_enrichment
-from pcaptls.errors import CaptureError, PcapTlsError
+from pcaptls.errors import CaptureError, InputError, OutputError, PcapTlsError
 from pcaptls.parallel import MappedInspection
 from pcaptls.pipeline import InspectOptions
 from pcaptls.report.rows import connection_row
 
 OK, FAILED, SKIPPED = "ok", "failed", "skipped"
 NOT_A_CAPTURE = ("not a pcap or pcapng file", "empty file")
-_PIECE = 1 << 16                    # most bytes asked of the archive/file at once (what a read error can cost)
-_SOURCE_ERRORS = (OSError, EOFError, tarfile.TarError, zipfile.BadZipFile, zlib.error)
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,57 +63,6 @@ def _enrichment(settings: Settings) -> Enrichment:
     return _ENRICHMENT[key]
 
 
-class _Hashing(io.RawIOBase):
-    """Hashes and counts what the capture reader pulls through it. A read error of the source (a member cut
-    short, a bad CRC) is kept in ``error`` and ends the stream there, so the capture reader reports a
-    truncation after every frame it got, instead of the error (raised through a BufferedReader) losing
-    them all."""
-
-    def __init__(self, raw: Any) -> None:
-        self.raw = raw
-        self.sha = hashlib.sha256()
-        self.size = 0
-        self.error: Exception | None = None
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buf: Any) -> int:
-        if self.error is not None:
-            return 0
-        try:
-            data = self.raw.read(min(len(buf), _PIECE))
-        except _SOURCE_ERRORS as err:
-            self.error = err
-            return 0
-        n = len(data)
-        buf[:n] = data
-        self.sha.update(data)
-        self.size += n
-        return n
-
-    def drain(self) -> None:
-        while self.raw is not None and self.readinto(bytearray(1 << 20)):
-            pass
-
-
-def _open(item: Input) -> tuple[Any, list[Any]]:
-    """A binary stream of the input and what to close afterwards."""
-    if item.archive == "zip":
-        zf = zipfile.ZipFile(item.path)
-        return zf.open(item.member), [zf]
-    if item.archive == "tar":
-        tf = tarfile.open(item.path, "r:*")
-        # not extractfile(name): its getmember reads the whole archive and fails on damage after the member
-        info = next((i for i in tf if i.name == item.member), None)
-        member = tf.extractfile(info) if info is not None else None
-        if member is None:
-            raise OSError(f"{item.member} is not a regular file")
-        return member, [tf]
-    raw = open(item.path, "rb")
-    return raw, [raw]
-
-
 class _Digest:
     """The sha256 of files on disk, computed by another thread while the capture is read (hashlib and file
     reads let go of the GIL: the hash costs 0.6 s per GB on its own). ``result()`` waits and raises what
@@ -129,10 +78,12 @@ class _Digest:
         try:
             sha = hashlib.sha256()
             for path in paths:
-                with open(path, "rb") as f:
+                with os.fdopen(sources.open_regular(path), "rb") as f:
                     while chunk := f.read(1 << 20):
                         sha.update(chunk)
             self._hex = sha.hexdigest()
+        except OSError as exc:
+            self._error = InputError(f"cannot read: {sources.reason(exc)}")
         except BaseException as exc:   # noqa: BLE001  handed to result()
             self._error = exc
 
@@ -159,50 +110,70 @@ def _keyed_line(conn: Any, key: str) -> tuple[tuple[str, int], str]:
 
 def _spool(insp: Any, spool_dir: str) -> Spool:
     """Lines as they come into one file, then copied into another in the output order: only the sort keys
-    and offsets are held (about 100 bytes a connection instead of a few KB)."""
+    and offsets are held (about 100 bytes a connection instead of a few KB). A write that fails is the
+    output's ``OutputError``, never the input's failure."""
     name = os.path.join(spool_dir, uuid.uuid4().hex)
     index: list[tuple[tuple[str, int], int, int]] = []
+    part = out = None
     try:
-        with open(name + ".part", "w+b") as part:
-            offset = 0
-            for key, text in insp:
-                data = text.encode("utf-8")
+        try:
+            part = open(name + ".part", "w+b")
+        except OSError as err:
+            raise OutputError(f"cannot write {name}.part: {sources.reason(err)}") from err
+        offset = 0
+        for key, text in insp:
+            data = text.encode("utf-8")
+            try:
                 part.write(data)
-                index.append((key, offset, len(data)))
-                offset += len(data)
+            except OSError as err:
+                raise OutputError(f"cannot write {part.name}: {sources.reason(err)}") from err
+            index.append((key, offset, len(data)))
+            offset += len(data)
+        index.sort(key=lambda entry: entry[0])
+        try:
             part.flush()
-            index.sort(key=lambda entry: entry[0])
-            with open(name + ".jsonl", "wb") as out:
-                for _key, start, size in index:
-                    out.write(os.pread(part.fileno(), size, start))
-    finally:
-        os.unlink(name + ".part")
+            out = open(name + ".jsonl", "wb")
+            for _key, start, size in index:
+                out.write(os.pread(part.fileno(), size, start))
+            out.close()
+        except OSError as err:
+            raise OutputError(f"cannot write {name}.jsonl: {sources.reason(err)}") from err
+    except BaseException:
+        for f, suffix in ((out, ".jsonl"), (part, ".part")):
+            if f is not None:
+                with contextlib.suppress(OSError):      # closing flushes: on a full disk that fails again
+                    f.close()
+                with contextlib.suppress(OSError):
+                    os.unlink(name + suffix)
+        raise
+    part.close()
+    os.unlink(name + ".part")
     return Spool(name + ".jsonl", len(index))
 
 
 def process_members(items: list[Input], settings: Settings) -> list[tuple[dict[str, Any], list[dict[str, Any]]]]:
     """``process_input`` for members of one compressed tar archive, in one pass over it. Reaching a member
     of a compressed archive means decompressing everything before it: one pass per member would make a
-    batch quadratic in the archive's length. Members past damage fail as they would alone. Never raises."""
+    batch quadratic in the archive's length. Members past damage fail as they would alone. Never raises
+    for a bad input."""
     wanted: dict[str, Input] = {}
     for item in items:
         wanted.setdefault(item.member or "", item)
     results: dict[str, tuple[dict[str, Any], list[dict[str, Any]]]] = {}
     error: Exception | None = None
     try:
-        with tarfile.open(items[0].path, "r:*") as tf:
-            for info in tf:
-                item = wanted.pop(info.name, None)
-                if item is not None:
-                    member = tf.extractfile(info)
-                    opened = (member, []) if member is not None else OSError(f"{item.member} is not a regular file")
-                    results[item.key] = process_input(item, settings, opened)
-                    if not wanted:
-                        break
-    except _SOURCE_ERRORS as exc:
-        error = exc
+        for name, member in sources.tar_stream(items[0].path):
+            item = wanted.pop(name, None)
+            if item is not None:
+                results[item.key] = process_input(item, settings, (member, []))
+                if not wanted:
+                    break
+    except InputError as exc:
+        cause = sources.reason(exc.__cause__) if exc.__cause__ is not None else exc.detail
+        error = InputError(f"cannot read: the archive is damaged before this member ({cause})")
     for item in wanted.values():            # not reached: the archive broke before them, or they are not in it
-        results[item.key] = process_input(item, settings, error or OSError(f"{item.member} is not a regular file"))
+        results[item.key] = process_input(item, settings, error or InputError(f"{item.member} is not a regular "
+                                                                               "file of the archive"))
     return [results[item.key] for item in items]
 
 
@@ -225,17 +196,19 @@ def process_input(item: Input, settings: Settings, opened: tuple[Any, list[Any]]
         if isinstance(opened, Exception):
             raise opened
         if item.rotation:
+            for path in item.rotation:
+                os.close(sources.open_regular(path))   # unreadable, or no longer a file: said before reading
             source: Any = list(item.rotation)
             digest = _Digest(item.rotation)
         elif item.archive is None and opened is None:
-            # a file on disk: the capture reader maps it (its fast path), another thread hashes it meanwhile
-            with open(item.path, "rb"):
-                pass                            # unreadable: the same "cannot read" as any other input
+            # a file on disk: the capture reader reads it (its fast path), another thread hashes it meanwhile
+            os.close(sources.open_regular(item.path))
             source = item.path
             digest = _Digest((item.path,))
         else:
-            stream, closers = opened if opened is not None else _open(item)
-            hashing = _Hashing(stream)
+            stream, closers = opened if opened is not None else sources.open_member(item.path, item.archive,
+                                                                                     item.member or "")
+            hashing = sources.HashingReader(stream)
             source = io.BufferedReader(hashing, 1 << 20)
         # Several processes for this one input only when the runner asks (settings.options.jobs: a batch of
         # one input); otherwise the batch's own workers are the parallelism. Each connection becomes its row
@@ -256,10 +229,14 @@ def process_input(item: Input, settings: Settings, opened: tuple[Any, list[Any]]
         line["counts"] = dict(sorted(insp.counters.items()))
         if insp.error is not None:
             line["status"], line["error"] = FAILED, str(insp.error)
+    except OutputError:
+        raise                         # the output folder's problem: the run stops, this input is not done
     except CaptureError as exc:
         not_capture = any(exc.detail.startswith(p) for p in NOT_A_CAPTURE)
         line["status"], line["error"] = (SKIPPED if not_capture else FAILED), str(exc)
-    except (OSError, tarfile.TarError, zipfile.BadZipFile, EOFError, PcapTlsError) as exc:
+    except InputError as exc:
+        line["status"], line["error"] = exc.status, exc.detail
+    except PcapTlsError as exc:
         line["status"], line["error"] = FAILED, f"cannot read: {exc}"
     except Exception as exc:          # noqa: BLE001  a bug must not stop the batch; it is reported as one
         line["status"], line["error"] = FAILED, f"internal error (a pcaptls bug): {type(exc).__name__}: {exc}"
@@ -267,16 +244,17 @@ def process_input(item: Input, settings: Settings, opened: tuple[Any, list[Any]]
         if hashing is not None:
             hashing.drain()
             if hashing.error is not None:     # the source broke under the reader: no whole content, no hash
-                line["status"], line["error"] = FAILED, f"cannot read: {hashing.error}"
+                line["status"], line["error"] = FAILED, hashing.error.detail
             else:
                 line["sha256"] = hashing.sha.hexdigest()
         elif digest is not None:
             line["sha256"] = digest.result()
-    except (OSError, tarfile.TarError, zipfile.BadZipFile, EOFError) as exc:
-        line["status"], line["error"] = FAILED, line["error"] or f"cannot read: {exc}"
+    except InputError as exc:
+        line["status"], line["error"] = FAILED, line["error"] or exc.detail
     finally:
         for closer in closers:
-            closer.close()
+            with contextlib.suppress(*sources.DAMAGE):
+                closer.close()
     line["seconds"] = round(time.perf_counter() - start, 3)
     if spool is not None:
         return line, spool

@@ -317,7 +317,7 @@ def test_join_rotated_reads_each_set_as_one_stream(corpus: Corpus, tmp_path: Pat
 
 def test_join_rotated_groups_only_the_rotations(corpus: Corpus) -> None:
     inputs, problems = discover([str(corpus.root)], join_rotated=True)
-    assert sorted(corpus.rel(path) for path, _ in problems) == sorted(corpus.damaged_archives)
+    assert sorted(corpus.rel(path) for path, _, _ in problems) == sorted(corpus.damaged_archives)
     joined = {corpus.rel(i.key): [corpus.rel(p) for p in i.rotation] for i in inputs if i.rotation}
     assert joined == {k: v["files"] for k, v in corpus.truth["rotations"].items()}
     in_sets = sum(len(v["files"]) for v in corpus.truth["rotations"].values())

@@ -63,8 +63,7 @@ def test_resume_repair_and_forget_drop_only_what_they_must(tmp_path: Path) -> No
     out.record(_line("b", 2), list(b))
     with open(tmp_path / CONNECTIONS, "a", encoding="utf-8") as f:   # c's rows but no files line: a kill
         f.write(json.dumps(c) + "\n" + '{"torn": ')
-    out._conns.close()
-    out._files.close()
+    out.close()                                                    # what the kill released: files, lock
     again = OutDir(tmp_path)
     assert again.repaired == 1 and set(again.done) == {"a", "b"}
     inputs = [json.loads(line)["input"] for line in (tmp_path / CONNECTIONS).read_text().splitlines()]

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from pcaptls.batch import runner, worker
+from pcaptls.batch import runner, sources, worker
 from pcaptls.batch.inputs import discover
 from pcaptls.batch.worker import Settings, process_input
 from tests.conftest import CAPTURES
@@ -44,7 +44,7 @@ def test_one_pass_gives_what_each_member_alone_gives(mode: str, tmp_path: Path,
     alone = [process_input(i, Settings()) for i in inputs]
     opened = []
     real_open = tarfile.open
-    monkeypatch.setattr(worker.tarfile, "open", lambda *a, **k: opened.append(a) or real_open(*a, **k))
+    monkeypatch.setattr(sources.tarfile, "open", lambda *a, **k: opened.append(a) or real_open(*a, **k))
     together = [r for task in runner._tasks(inputs) for r in runner.process_task(task, Settings())]
     assert len(opened) == 1                                    # one pass, not one per member
     assert _normal(together) == _normal(alone)
