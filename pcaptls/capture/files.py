@@ -16,7 +16,11 @@ stream of the record/block that could not be read. A file that ends exactly on a
 blocks), ``pcapng_unknown_interface`` (packets whose interface id has no IDB in the section: skipped),
 ``pcapng_bad_options`` (IDB options that overrun the block: the rest of the options is ignored).
 
-Speed: plain files are mmap'ed, other streams are read in 4 MiB chunks; records are framed with precompiled
+A regular file that shrinks while it is read (truncated by another program) ends the frames there with
+``CaptureError("the file shrank ...")``: every frame before it is yielded first, and the process is never
+killed by the SIGBUS a mapped file raises (capture/_guard.c; without it files are read, not mapped).
+
+Speed: plain files are mmap'ed (when the guard is built), other streams are read in 4 MiB chunks; records are framed with precompiled
 ``struct.Struct.unpack_from`` (capture.framing); no per-packet objects beyond the frame bytes and the yielded
 tuple. Frames of flows in ``ignore`` are counted, not yielded; the optional C module ``_skip`` steps over runs
 of them (classic pcap records and pcapng Enhanced Packet Blocks; the pure-Python loops in capture.framing do
@@ -25,6 +29,7 @@ the same where it is not built, or with ``PCAPTLS_PURE_PYTHON=1``; tests compare
 from __future__ import annotations
 
 import bz2
+import functools
 import gzip
 import io
 import lzma
@@ -41,6 +46,13 @@ from pcaptls.capture.framing import (  # noqa: F401  (CaptureReader and the limi
     _DECOMPRESS_ERRORS, _PCAP_MAGICS, _READ_ERRORS, CHUNK_SIZE, MAX_BLOCK_LEN, MAX_CAPLEN, CaptureReader,
 )
 from pcaptls.errors import CaptureError
+
+try:
+    from pcaptls.capture import _guard
+except ImportError:                 # not built: plain files are read, not mapped
+    _guard = None
+if os.environ.get("PCAPTLS_PURE_PYTHON"):
+    _guard = None
 
 _PCAPNG_SHB = b"\x0a\x0d\x0d\x0a"
 COMPRESSION_MAGICS = (  # magic -> compression, recognised by content
@@ -167,26 +179,90 @@ def _open_stream(stream: typing.Any, name: str | None, opened: list[typing.Any])
         inside = f" inside {'+'.join(layers)}" if layers else ""
         raise CaptureError(f"not a pcap or pcapng file (magic 0x{magic.hex()}){inside}", offset=0, path=name)
     buf: typing.Any = head
-    if not layers and opened and len(head) >= 8:
-        buf = _try_mmap(stream, head) or head
-        if buf is not head:
-            opened.append(buf)
-            read = _eof
-    return CaptureReader(fmt, "+".join(layers) or None, buf, read, name, opened)
+    watch = None
+    if not layers and opened:
+        watch = _Watch.of(stream)
+        if watch is not None and len(head) >= 8:
+            mapped = _try_mmap(stream, head, watch)
+            if mapped is not None:
+                buf, read = mapped, _eof
+                opened.append(buf)
+        if watch is not None:
+            opened.append(watch)            # closed first: no longer watched before the mapping goes
+    reader = CaptureReader(fmt, "+".join(layers) or None, buf, read, name, opened)
+    reader.watch = watch
+    return reader
 
 
 def _eof(size: int) -> bytes:
     return b""
 
 
-def _try_mmap(f: typing.Any, head: bytes) -> mmap.mmap | None:
-    """Map a regular file we opened ourselves, if it is larger than what was already read."""
-    try:
-        st = os.fstat(f.fileno())
-        if not stat.S_ISREG(st.st_mode) or st.st_size <= len(head):
+class _Watch:
+    """Does the regular file being read shrink under the reader (truncated by another program: a rotating
+    writer, ``truncate``, a copy made again)? Read with read(), the file simply ends early; its size now
+    against its size at open tells. Mapped, a page past the new end raises SIGBUS, which kills the process:
+    the guard (capture/_guard.c) catches the fault in a watched mapping, gives the page zeros, and ``fault``
+    says so before the reader trusts those bytes. Without the guard built, files are not mapped."""
+
+    def __init__(self, fd: int, size: int) -> None:
+        self.fd = fd
+        self.size = size                    # at open
+        self.slot: int | None = None
+        self.fault: typing.Callable[[], int] | None = None    # mapped: offset of the first lost page, or -1
+
+    @classmethod
+    def of(cls, f: typing.Any) -> _Watch | None:
+        try:
+            st = os.fstat(f.fileno())
+        except (OSError, ValueError, AttributeError):
             return None
-        return mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
+        return cls(f.fileno(), st.st_size) if stat.S_ISREG(st.st_mode) else None
+
+    def guard(self, mapped: mmap.mmap) -> bool:
+        if _guard is None:
+            return False
+        try:
+            self.slot = _guard.watch(mapped)
+        except (OSError, ValueError):
+            return False
+        self.fault = functools.partial(_guard.fault, self.slot)
+        return True
+
+    def shrunk(self) -> int | None:
+        """Where the file ends now, if it shrank since it was opened (or a mapped page of it was lost)."""
+        lost = self.fault() if self.fault is not None else -1
+        try:
+            size = os.fstat(self.fd).st_size
+        except OSError:
+            size = self.size
+        if lost < 0 and size >= self.size:
+            return None
+        return size
+
+    def stopped(self, size: int) -> int:
+        """Where reading stopped: the first lost page of a mapped file, else the new end."""
+        lost = self.fault() if self.fault is not None else -1
+        return lost if lost >= 0 else size
+
+    def close(self) -> None:
+        if self.slot is not None:
+            _guard.unwatch(self.slot)
+            self.slot = self.fault = None
+
+
+def _try_mmap(f: typing.Any, head: bytes, watch: _Watch) -> mmap.mmap | None:
+    """Map a regular file we opened ourselves, if it is larger than what was already read and the guard can
+    watch the mapping (otherwise the file is read: a mapped file that shrinks would kill the process)."""
+    if _guard is None or watch.size <= len(head):
+        return None
+    try:
+        mapped = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
     except (OSError, ValueError):
         return None
+    if not watch.guard(mapped):
+        mapped.close()
+        return None
+    return mapped
 
 

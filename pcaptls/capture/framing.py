@@ -75,6 +75,7 @@ class CaptureReader:
         # ([packets, last ts_ns, TCP payload bytes]) instead of being yielded.
         self.ignore: dict[bytes, list[int]] | None = None
         self.skipped = 0                    # frames counted into ``ignore`` instead of yielded
+        self.watch: typing.Any = None       # capture.files._Watch of a regular file read (None otherwise)
 
     def __enter__(self) -> CaptureReader:
         return self
@@ -92,8 +93,41 @@ class CaptureReader:
     def __iter__(self) -> Iterator[tuple[int, int, bytes, int]]:
         """Frames in file order; a second call continues where the first stopped (like a file)."""
         if self._iter is None:
-            self._iter = self._iter_pcap() if self.format == "pcap" else self._iter_pcapng()
+            frames = self._iter_pcap() if self.format == "pcap" else self._iter_pcapng()
+            self._iter = frames if self.watch is None else self._watched(frames, self.watch)
         return self._iter
+
+    def _watched(self, frames: Iterator[tuple[int, int, bytes, int]], watch: typing.Any
+                 ) -> Iterator[tuple[int, int, bytes, int]]:
+        """``frames`` of a regular file that may shrink while it is read (see capture.files._Watch): a mapped
+        file's frames are checked before they are passed on (a lost page reads as zeros); damage or the end
+        of the file is checked against the file's size at open."""
+        fault = watch.fault
+        try:
+            if fault is None:
+                yield from frames
+            else:
+                for frame in frames:
+                    if fault() >= 0:
+                        break
+                    yield frame
+        except CaptureError as err:
+            end = watch.shrunk()
+            if end is None:
+                raise
+            raise self._shrank(end, watch, err.offset) from err
+        finally:
+            frames.close()
+        end = watch.shrunk()
+        if end is not None:
+            raise self._shrank(end, watch, None)
+
+    def _shrank(self, end: int, watch: typing.Any, at: int | None) -> CaptureError:
+        """The error for a file that shrank: at the first lost page of a mapping, else where reading stopped."""
+        stopped = watch.stopped(end)
+        return self._error(f"the file shrank from {watch.size} to {end} bytes while it was read (truncated by "
+                           "another program: a rotation, a copy made again?); nothing after this could be read",
+                           stopped if watch.fault is not None or at is None else at)
 
     # -- helpers -------------------------------------------------------------------------------------
 
