@@ -28,6 +28,13 @@ class DnsTcpSession:
         self._dead = [False, False]
         self.done = False
 
+    def all_errors(self) -> list:
+        return self.errors
+
+    def held(self) -> int:
+        """Bytes buffered of messages not complete yet (memory accounting)."""
+        return len(self._buf[0]) + len(self._buf[1])
+
     def data(self, d: int, data: bytes, ts_ns: int) -> None:
         if self._dead[d]:
             return

@@ -23,7 +23,7 @@ from typing import Any
 
 from pcaptls.capture.files import widen_pipe
 from pcaptls.enrich.identity import Enrichment
-from pcaptls.pipeline import InspectOptions, Inspection
+from pcaptls.pipeline import InspectOptions, Inspection, _first_errors
 
 MIN_SIZE = 64 << 20                  # below this a second process costs more than it saves (100 MB: 0.54 -> 0.43 s)
 MAX_AUTO_JOBS = 4                    # each process reads every frame: more rarely pays
@@ -31,7 +31,7 @@ _BATCH = 512                         # results per message from another process
 _AHEAD = 1 << 12                     # own results held back at most while waiting for a worker's
 # Counters only the process following a flow adds to; the others come out the same in both processes.
 _OWN_COUNTERS = ("tls_connections", "flows_evicted", "tcp_retransmitted_bytes", "tcp_gap_bytes",
-                 "tcp_overlap_conflicts", "tls_without_handshake")
+                 "tcp_overlap_conflicts", "tls_without_handshake", "flow_errors", "flows_reported_early")
 
 
 def _paths(source: Any) -> list[str] | None:
@@ -194,5 +194,4 @@ def _merged(insp: Inspection, fn: Callable[[Any], Any], jobs: int) -> Iterator[A
                 insp.counters[name] = insp.counters.get(name, 0) + counters[name]
         insp.counters["tcp_pending_peak_bytes"] = max(insp.counters.get("tcp_pending_peak_bytes", 0), pending_peak)
         insp.flow_errors = insp.flow_errors + flow_errors
-    insp.flow_errors = sorted(insp.flow_errors, key=lambda e: e.conn)
-    insp.counters["flow_errors"] = len(insp.flow_errors)
+    insp.flow_errors = _first_errors(insp.flow_errors)

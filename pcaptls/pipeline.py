@@ -26,16 +26,35 @@ from pcaptls.model import Endpoint, ip_from_packed
 from pcaptls.results import Connection, FlowError, Report
 from pcaptls.session import TlsSession
 from pcaptls.tcp.flows import ACK, FIN, RST, SYN, Flow, FlowTable
+from pcaptls.tcp.reassembly import SEGMENT_COST
 
 _SWEEP_EVERY = 1 << 16      # packets between idle sweeps
 _ADDRESS_CACHE = 4096       # addresses whose text is kept (a full cache starts over)
+_NO_STREAMS = (None, None)  # a flow nobody here follows any more (or that another process follows)
+
+
+class _NotYet:
+    """A flow's session before its first byte: a SYN that is never answered costs no session."""
+
+    __slots__ = ()
+    done = False
+
+
+_NOT_YET = _NotYet()
+MAX_FLOW_ERRORS = 1000      # flow errors listed in the report (all are counted): those of the first connections
+# Memory accounting of the connections being followed (tracemalloc, CPython 3.11): a followed flow's session,
+# reassemblers and per-direction state cost about 1.5 KB before anything is buffered or parsed; each TCP
+# segment adds its payload plus reassembly.SEGMENT_COST at most.
+SESSION_COST = 1500
 
 
 @dataclass(frozen=True, slots=True)
 class InspectOptions:
-    max_flows: int = 100_000             # flows tracked at once; the least recently active are evicted beyond
+    max_flows: int = 40_000              # flows tracked at once; the least recently active are evicted beyond
     idle_timeout_s: float = 600.0        # capture time without a packet after which a flow is finished
     max_pending_bytes: int = 256 * 1024  # out-of-order bytes buffered per direction before a gap is declared
+    max_state_bytes: int = 24 << 20      # memory of the connections being followed (buffers, parsed hellos);
+    #                                      beyond it the least recently active are reported early (see docs)
     scan_limit: int = 16 * 1024          # bytes searched for the start of TLS in each direction
     max_handshake_len: int = 2 ** 17     # largest handshake message accepted
     capture_dns: bool = True             # learn server names from DNS answers in the capture
@@ -61,7 +80,8 @@ class Inspection:
             name = first if isinstance(first, str) else str(getattr(first, "name", "-"))
         self.name = name
         self.counters: dict[str, int] = {}
-        self.flow_errors: list[FlowError] = []
+        self.flow_errors: list[FlowError] = []       # the first MAX_FLOW_ERRORS by connection (all are counted)
+        self._meter = [0]                            # bytes the followed connections may have added (upper bound)
         self.error: CaptureError | None = None
         self._source = source
         self._part: tuple[int, int] | None = None
@@ -101,6 +121,9 @@ class Inspection:
         sweep_ns = max(table.idle_timeout_ns // 4, 1)   # idle flows are found within 1.25 x the timeout
         next_sweep_ns = 0
         ts_ns = 0
+        meter = self._meter
+        self._state_check = opts.max_state_bytes       # meter value at which followed state is measured again
+        self.state_peak = 0
         try:
             with self._reader as reader:
                 for ts_ns, linktype, frame, orig_len in reader:
@@ -138,11 +161,16 @@ class Inspection:
                             flow, d = self._new_flow(table, (src, sport, dst, dport), ts_ns), 0
                     flow.last_ts_ns = ts_ns
                     flow.packets[d] += 1
+                    if flags & SYN and flow.isn[d] is None:
+                        flow.isn[d] = seq           # in every process, followed or not: it decides new connections
                     session = flow.session
                     if session is not None and not session.done:
-                        self._segment(flow, d, session, seq, ack, flags, payload, missing, ts_ns)
+                        session = self._segment(flow, d, session, seq, ack, flags, payload, missing, ts_ns)
                         if session.done and not flags & (FIN | RST):
                             self._skip(flow)
+                        if meter[0] > self._state_check:   # followed connections may hold too much: measure
+                            self._position, self._phase = packets + reader.skipped, 1
+                            yield from self._trim_state(table)
                     elif payload:
                         flow.payload_bytes[d] += len(payload)
                     if flags & (FIN | RST) and not flow.closed:
@@ -167,7 +195,8 @@ class Inspection:
         counters["flows_peak"] = peak_flows
         counters["tcp_pending_peak_bytes"] = self.pending_peak
         counters["flows_evicted"] = table.evicted
-        counters["flow_errors"] = len(self.flow_errors)
+        counters["flow_errors"] = counters.get("flow_errors", 0)
+        self.flow_errors = _first_errors(self.flow_errors)
         for key, value in self._reader.counters.items():
             if value:
                 counters[key] = value
@@ -192,10 +221,16 @@ class Inspection:
             return flow
         if dns and self.names is not None:
             flow.session = DnsTcpSession(flow.index, self.names, self.counters)
+            self._meter[0] += SESSION_COST
         else:
-            flow.session = TlsSession(flow.index, scan_limit=opts.scan_limit, max_handshake_len=opts.max_handshake_len,
-                                      keep_raw=opts.keep_raw)
+            flow.session = _NOT_YET       # made when the first byte arrives (_segment)
         return flow
+
+    def _tls_session(self, flow: Flow) -> TlsSession:
+        opts = self.options
+        self._meter[0] += SESSION_COST
+        return TlsSession(flow.index, scan_limit=opts.scan_limit, max_handshake_len=opts.max_handshake_len,
+                          keep_raw=opts.keep_raw, meter=self._meter)
 
     def _dns_datagram(self, payload: bytes, ts_ns: int) -> None:
         counters = self.counters
@@ -211,16 +246,25 @@ class Inspection:
             self.names.add_message(msg, ts_ns)
 
     def _segment(self, flow: Flow, d: int, session: TlsSession, seq: int, ack: int, flags: int, payload: bytes,
-                 missing: int, ts_ns: int) -> None:
-        stream = flow.streams[d]
+                 missing: int, ts_ns: int) -> TlsSession:
+        """Reassemble one segment and feed the session; returns the flow's session (made on the first byte)."""
         if flags & ACK:
             flow.acked[d] = ack
+        stream = flow.streams[d]
         if flags & SYN:
             if flow.isn[d] is None:
                 flow.isn[d] = seq
-            stream.syn(seq)
+            if stream is not None:
+                stream.syn(seq)
+        if not payload and not missing:
+            return session                  # nothing for reassembly or the session
+        if session is _NOT_YET:
+            session = flow.session = self._tls_session(flow)
+        if stream is None:
+            stream = flow.stream(d)
         if payload:
             flow.payload_bytes[d] += len(payload)
+            self._meter[0] += len(payload) + SEGMENT_COST
             if flow.acked[1 - d] == seq and not flags & SYN:
                 stream.resync(seq)          # the peer acknowledged this ISN, not the first SYN-ACK's
             data = stream.add((seq + 1) & 0xFFFFFFFF if flags & SYN else seq, payload)   # SYN data (TFO) follows the SYN
@@ -236,6 +280,7 @@ class Inspection:
             session.gap(d, skipped, stream.offset - len(data))
             if data:
                 session.data(d, data, ts_ns)
+        return session
 
     def _skip(self, flow: Flow) -> None:
         """The flow needs no more parsing: let the capture reader count its bulk packets itself."""
@@ -271,33 +316,73 @@ class Inspection:
         if flow.closed:
             return
         flow.closed = True
+        yield from self._report(flow)
+
+    def _trim_state(self, table: FlowTable) -> Iterator[Connection]:
+        """The meter says the followed connections may hold more than ``max_state_bytes``: measure them; if
+        they do, report the least recently active ones now and follow them no further (their packets are
+        still counted, as for a flow another process follows), down to three quarters of the bound."""
+        budget = self.options.max_state_bytes
+        held = {flow: self._held(flow) for flow in table.flows.values()
+                if flow.session is not None and flow.session is not _NOT_YET}
+        total = sum(held.values())
+        self.state_peak = max(self.state_peak, total)
+        if total > budget:
+            self._refresh_activity()
+            for flow in sorted(held, key=lambda f: (f.last_ts_ns, f.index)):
+                if total <= budget * 3 // 4:
+                    break
+                total -= held[flow]
+                self.counters["flows_reported_early"] = self.counters.get("flows_reported_early", 0) + 1
+                yield from self._report(flow)
+                self._skip(flow)
+        self._state_check = self._meter[0] + budget - total
+
+    def _held(self, flow: Flow) -> int:
+        """Estimated bytes a followed flow holds (its session, reassembly buffers, what was parsed)."""
+        s0, s1 = flow.streams
+        return SESSION_COST + (s0.held() if s0 is not None else 0) + (s1.held() if s1 is not None else 0) \
+            + flow.session.held()
+
+    def _report(self, flow: Flow) -> Iterator[Connection]:
+        """End the flow's session and yield its connection (if it was TLS), with what was seen so far."""
+        if flow.skip is not None:
+            self._unskip(flow)
         capture_file = self._flow_files.pop(flow.index, None) if self._flow_files is not None else None
         session = flow.session
         flow.session = None
-        if session is None:
+        if session is None or session is _NOT_YET:   # nobody follows it here, or it never carried a byte
             return
         for d in (0, 1):
             stream = flow.streams[d]
-            while stream.has_pending and not session.done:
+            while stream is not None and stream.has_pending and not session.done:
                 skipped, data = stream.skip_gap()
                 session.gap(d, skipped, stream.offset - len(data))
                 if data:
                     session.data(d, data, flow.last_ts_ns)
             session.end(d)
         counters = self.counters
+        conflicts = 0
         for stream in flow.streams:
+            if stream is None:
+                continue
             if stream.retransmitted_bytes:
                 counters["tcp_retransmitted_bytes"] = counters.get("tcp_retransmitted_bytes", 0) + stream.retransmitted_bytes
             if stream.gap_bytes:
                 counters["tcp_gap_bytes"] = counters.get("tcp_gap_bytes", 0) + stream.gap_bytes
-        conflicts = flow.streams[0].inconsistent_overlaps + flow.streams[1].inconsistent_overlaps
+            conflicts += stream.inconsistent_overlaps
         if conflicts:
             self.counters["tcp_overlap_conflicts"] = self.counters.get("tcp_overlap_conflicts", 0) + conflicts
             session.note(f"{conflicts} overlapping TCP segment(s) carried different bytes; the first copy was used")
-        flow.streams = (None, None)
+        flow.streams = _NO_STREAMS
         if session.midstream_tls and not session.is_tls:
             self.counters["tls_without_handshake"] = self.counters.get("tls_without_handshake", 0) + 1
-        self.flow_errors.extend(session.errors)
+        errors = session.all_errors()
+        if errors:
+            self.counters["flow_errors"] = self.counters.get("flow_errors", 0) + len(errors)
+            self.flow_errors.extend(errors)
+            if len(self.flow_errors) > 2 * MAX_FLOW_ERRORS:
+                self.flow_errors = _first_errors(self.flow_errors)
         if not session.is_tls:
             return
         self.counters["tls_connections"] = self.counters.get("tls_connections", 0) + 1
@@ -324,11 +409,15 @@ class Inspection:
             hit = self._addresses[packed] = (ip, str(ip))
         return hit
 
-    def _sweep(self, table: FlowTable, now_ns: int) -> Iterator[Connection]:
-        """Finish flows idle for longer than the timeout (closed ones are simply dropped)."""
-        for flow in self._skipping.values():         # packets the reader counted are activity too
+    def _refresh_activity(self) -> None:
+        """Packets the capture reader counted for skipped flows are activity too."""
+        for flow in self._skipping.values():
             entries = flow.skip[1]
             flow.last_ts_ns = max(flow.last_ts_ns, entries[0][1], entries[1][1])
+
+    def _sweep(self, table: FlowTable, now_ns: int) -> Iterator[Connection]:
+        """Finish flows idle for longer than the timeout (closed ones are simply dropped)."""
+        self._refresh_activity()
         for flow in table.idle(now_ns):
             if not flow.closed and flow.session is not None:     # another process's flow is its to count
                 table.evicted += 1
@@ -336,9 +425,7 @@ class Inspection:
 
     def _evict_oldest(self, table: FlowTable) -> Iterator[Connection]:
         """Over max_flows: finish the least recently active tenth (sorting once per tenth keeps it cheap)."""
-        for flow in self._skipping.values():
-            entries = flow.skip[1]
-            flow.last_ts_ns = max(flow.last_ts_ns, entries[0][1], entries[1][1])
+        self._refresh_activity()
         victims = table.oldest(len(table) - table.max_flows + max(table.max_flows // 10, 1))
         for flow in sorted(victims, key=lambda f: f.index):     # finish order = flow order, as everywhere
             if not flow.closed and flow.session is not None:
@@ -349,6 +436,12 @@ class Inspection:
 # Process 0 (the parent) also starts up before the others exist, merges their results and writes the
 # output: it follows this fraction of its equal share of the flows (bench/: 1 GB on 2 cores).
 PARENT_SHARE = 0.9
+
+
+def _first_errors(errors: list[FlowError]) -> list[FlowError]:
+    """The errors of the lowest-numbered connections, at most MAX_FLOW_ERRORS (in connection order; each
+    connection's own errors in their order): the same whichever processes found them."""
+    return sorted(errors, key=lambda e: e.conn)[:MAX_FLOW_ERRORS]
 
 
 def flow_owner(key: tuple, n: int) -> int:

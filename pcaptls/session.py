@@ -25,6 +25,12 @@ from pcaptls.tls.hello import (
 from pcaptls.tls.records import EOF, NEED_DATA, RecordSplitter
 from pcaptls.tls.start import find_record_boundary, find_tls_start, guess_upgrade
 
+# Memory accounting of what a connection keeps (tracemalloc, CPython 3.11): a parsed hello is about 600
+# bytes plus 220-280 per extension (Extension objects, decoded values, an error for a duplicate) and ~30 per
+# cipher suite; the wire bytes are counted on top where they are kept (show --hex).
+_HELLO_COST, _EXTENSION_COST, _ITEM_COST, _ERROR_COST = 600, 250, 30, 200
+MAX_KEPT = 64                # alerts, and errors, kept per connection
+
 _HELLO_TYPES = frozenset({registry.HT_CLIENT_HELLO, registry.HT_SERVER_HELLO, registry.HT_HELLO_RETRY_REQUEST})
 
 # Direction modes. _RESYNC: after a gap that followed this direction's hello, records are looked for
@@ -55,9 +61,17 @@ class _Direction:
 class TlsSession:
     """The TLS view of one TCP connection (both directions)."""
 
+    __slots__ = ("conn", "meter", "kept", "alerts_dropped", "errors_dropped", "keep_raw", "scan_limit",
+                 "max_handshake_len", "dirs", "client", "client_hello", "client_record_version",
+                 "retry_client_hello", "server_hello", "server_record_version", "hello_retry_request",
+                 "sslv2_server_hello", "alerts", "errors", "upgrade", "gaps", "done", "midstream_tls", "_ts_ns")
+
     def __init__(self, conn: int, *, scan_limit: int = 16384, max_handshake_len: int = 2 ** 17,
-                 keep_raw: bool = False) -> None:
+                 keep_raw: bool = False, meter: list[int] | None = None) -> None:
         self.conn = conn
+        self.meter = meter if meter is not None else [0]   # the pipeline's memory meter: what parsing adds
+        self.kept = 0                        # estimated bytes of the parsed hellos, alerts and errors kept
+        self.alerts_dropped = self.errors_dropped = 0   # beyond MAX_KEPT: counted, not kept
         self.keep_raw = keep_raw             # keep each hello's wire bytes (for show --hex)
         self.scan_limit = scan_limit
         self.max_handshake_len = max_handshake_len
@@ -77,6 +91,31 @@ class TlsSession:
         self.done = False
         self.midstream_tls = False           # a direction began with TLS records but no hello (capture started late)
         self._ts_ns = 0
+
+    # ---- memory ----------------------------------------------------------------------------------
+
+    def held(self) -> int:
+        """Estimated bytes this connection holds beyond its fixed cost: buffers and what was parsed."""
+        n = self.kept
+        for st in self.dirs:
+            n += len(st.scan)
+            if st.reader is not None:
+                n += st.reader.held()
+            if st.splitter is not None:
+                n += st.splitter.held()
+        return n
+
+    def _keep(self, hello) -> None:
+        """Account for a parsed hello (its objects take several times its wire size: 10,000 extensions are
+        about 2 MB) and tell the pipeline's meter."""
+        cost = _HELLO_COST + len(getattr(hello, "raw", b"") or b"")
+        for name in ("cipher_suites", "sslv2_cipher_specs", "cipher_specs"):
+            cost += _ITEM_COST * len(getattr(hello, name, ()) or ())
+        for ext in getattr(hello, "extensions", None) or ():
+            cost += _EXTENSION_COST + len(ext.data)
+        cost += _ERROR_COST * len(getattr(hello, "extension_errors", ()) or ())
+        self.kept += cost
+        self.meter[0] += cost
 
     # ---- input -----------------------------------------------------------------------------------
 
@@ -156,7 +195,7 @@ class TlsSession:
                     return
                 if record.content_type == registry.CT_ALERT and len(record.fragment) == 2 and not st.encrypted:
                     level, description = record.fragment[0], record.fragment[1]
-                    self.alerts.append(AlertInfo(level, description, "client" if d == self.client else "server",
+                    self._append(self.alerts, AlertInfo(level, description, "client" if d == self.client else "server",
                                                  self._ts_ns))
                     if level == 2:
                         st.mode = _DONE
@@ -241,6 +280,7 @@ class TlsSession:
                 st.mode = _SSL2_AFTER
             elif not is_client and ev.msg_type == registry.SSL2_MT_SERVER_HELLO:
                 self.sslv2_server_hello = _raw(parse_sslv2_server_hello(ev.body, ev.body_offset), raw)
+                self._keep(self.sslv2_server_hello)
                 self.server_record_version = registry.SSL2
                 st.hello = True
                 st.mode = _SSL2_AFTER
@@ -248,7 +288,8 @@ class TlsSession:
                 st.encrypted = True
                 st.mode = _DONE
         elif isinstance(ev, Alert):
-            self.alerts.append(AlertInfo(ev.level, ev.description, "client" if is_client else "server", self._ts_ns))
+            self._append(self.alerts, AlertInfo(ev.level, ev.description, "client" if is_client else "server",
+                                                self._ts_ns))
             if ev.level == 2:
                 st.mode = _DONE
         elif isinstance(ev, (ChangeCipherSpec, EncryptedData, EncryptedAlert)):
@@ -260,6 +301,7 @@ class TlsSession:
         self._direction_progress(d)
 
     def _client_hello(self, hello, record_version: int) -> None:
+        self._keep(hello)
         st = self.dirs[self.client]
         if self.client_hello is None:
             self.client_hello = hello
@@ -273,6 +315,7 @@ class TlsSession:
         self._extension_errors(self.client, hello)
 
     def _server_hello(self, d: int, hello, record_version: int) -> None:
+        self._keep(hello)
         st = self.dirs[d]
         if hello.is_hello_retry_request:
             if self.hello_retry_request is None:
@@ -310,7 +353,7 @@ class TlsSession:
 
     def _error(self, d: int, kind: str, offset: int | None, detail: str, *, stop: bool = True) -> None:
         side = "client" if d == self.client else "server"
-        self.errors.append(FlowError(self.conn, kind, side, offset, detail))
+        self._append(self.errors, FlowError(self.conn, kind, side, offset, detail))
         if stop:
             st = self.dirs[d]
             st.mode = _FAILED
@@ -319,13 +362,33 @@ class TlsSession:
 
     def note(self, detail: str) -> None:
         """Record something the capture did that the reader of the result should know (does not stop parsing)."""
-        self.errors.append(FlowError(self.conn, "tcp_anomaly", "both", None, detail))
+        self._append(self.errors, FlowError(self.conn, "tcp_anomaly", "both", None, detail))
+
+    def _append(self, kept: list, item: object) -> None:
+        """Alerts and errors are kept up to MAX_KEPT each (a stream of a million warning alerts, or of
+        ClientHellos, would otherwise fill memory); the rest are counted, and the result says so."""
+        if len(kept) < MAX_KEPT:
+            kept.append(item)
+            self.kept += _ERROR_COST
+            self.meter[0] += _ERROR_COST
+        elif kept is self.alerts:
+            self.alerts_dropped += 1
+        else:
+            self.errors_dropped += 1
 
     def _check_done(self) -> None:
         a, b = self.dirs[0].mode, self.dirs[1].mode
         self.done = (a == _DONE or a == _FAILED) and (b == _DONE or b == _FAILED)
 
     # ---- result ----------------------------------------------------------------------------------
+
+    def all_errors(self) -> list[FlowError]:
+        errors = list(self.errors)
+        if self.alerts_dropped or self.errors_dropped:
+            errors.append(FlowError(self.conn, "resource_limit", "both", None,
+                                    f"{self.alerts_dropped} more alerts and {self.errors_dropped} more errors "
+                                    f"not kept (at most {MAX_KEPT} of each)"))
+        return errors
 
     @property
     def is_tls(self) -> bool:
@@ -363,5 +426,5 @@ class TlsSession:
             closed_by=closed_by, outcome=self.outcome(closed_by is not None, packets),
             tls_offset=cdir.tls_offset, upgrade=self.upgrade, gaps=self.gaps, packets=packets[0] + packets[1],
             client_payload_bytes=payload_bytes[c], server_payload_bytes=payload_bytes[1 - c],
-            errors=tuple(self.errors), identity=identity, capture_file=capture_file,
+            errors=tuple(self.all_errors()), identity=identity, capture_file=capture_file,
         )

@@ -43,8 +43,33 @@ def test_report_is_the_same_with_one_or_two_processes() -> None:
     assert two.stdout == one.stdout and json.loads(two.stdout)["rows"][0]["verdict"] == "broken"
 
 
-@pytest.mark.parametrize("make", [lambda: _interleaved(40), lambda: _capture(flows=1500, hole_bytes=14 * 1460)],
-                         ids=["interleaved", "evictions"])
+def _new_isn_without_close() -> bytes:
+    """60 4-tuples, each a ClientHello that nobody answers or closes, then a SYN with another ISN and a whole
+    handshake: only the process following a flow recorded its ISN, so the others did not see the new
+    connection and numbered the rest differently (conn 1 came out twice with --jobs 2)."""
+    import io
+
+    from bench import hostile as h
+    out = io.BytesIO()
+    w, ts, hello = h.Writer(out), h.START_US, h.client_hello()
+    for i in range(60):
+        c = h.client_ip(i)
+        w(ts, h.tcp(c, 40000, h.SERVER, 443, 1000, 0, h.SYN))
+        w(ts + 1, h.tcp(c, 40000, h.SERVER, 443, 1001, 1, h.ACK | h.PSH, hello))
+        ts += 10
+    for i in range(60):
+        c = h.client_ip(i)
+        w(ts, h.tcp(c, 40000, h.SERVER, 443, 90000, 0, h.SYN))
+        w(ts + 1, h.tcp(h.SERVER, 443, c, 40000, 7000, 90001, h.SYN | h.ACK))
+        w(ts + 2, h.tcp(c, 40000, h.SERVER, 443, 90001, 7001, h.ACK | h.PSH, hello))
+        w(ts + 3, h.tcp(h.SERVER, 443, c, 40000, 7001, 90001 + len(hello), h.ACK | h.PSH, h.SERVER_HELLO_12))
+        ts += 10
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("make", [lambda: _interleaved(40), lambda: _capture(flows=1500, hole_bytes=14 * 1460),
+                                  _new_isn_without_close],
+                         ids=["interleaved", "evictions", "new-isn"])
 def test_counters_flow_errors_and_order_agree(tmp_path, make) -> None:
     path = tmp_path / "c.pcap"
     path.write_bytes(make())

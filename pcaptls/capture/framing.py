@@ -26,7 +26,7 @@ except ImportError:                 # not built (no C compiler at install time):
     _PcapSkipper = _EpbSkipper = None
 if os.environ.get("PCAPTLS_PURE_PYTHON"):
     _PcapSkipper = _EpbSkipper = None
-_RELEASE_EVERY = 32 << 20           # a mapped file's pages read so far are handed back this often
+_RELEASE_EVERY = 8 << 20            # a mapped file's pages read so far are handed back this often
 
 CHUNK_SIZE = 4 << 20
 MAX_CAPLEN = 256 << 10            # 262144: the largest snapshot length libpcap and Wireshark accept

@@ -229,6 +229,8 @@ def summary(report: Report) -> list[str]:
         f"{c.get('flows', 0)} TCP flows, {c.get('tls_connections', 0)} TLS connections, "
         f"{c.get('flow_errors', 0)} flow errors"
         + (f", {c.get('flows_evicted', 0)} flows evicted" if c.get("flows_evicted") else "")
+        + (f", {c['flows_reported_early']} connections reported early (memory bound)"
+           if c.get("flows_reported_early") else "")
     ]
     if skipped:
         lines.append("  skipped frames: " + ", ".join(f"{k}={v}" for k, v in sorted(skipped.items())))
@@ -241,6 +243,9 @@ def summary(report: Report) -> list[str]:
         lines.append("  dns: " + ", ".join(f"{k[4:]}={v}" for k, v in sorted(dns.items())))
     for err in report.flow_errors:
         lines.append(f"  conn {err.conn} {err.direction}: {err.kind}: {escape.terminal(err.detail)}")
+    more = c.get("flow_errors", 0) - len(report.flow_errors)
+    if more > 0:
+        lines.append(f"  ... and {more} more flow errors (each connection's are in its row's errors)")
     return lines
 
 

@@ -17,15 +17,17 @@ class Flow:
     """One TCP connection. Direction 0 is the sender of the first packet seen."""
 
     __slots__ = ("index", "key", "first_ts_ns", "last_ts_ns", "streams", "isn", "fin", "rst",
-                 "packets", "payload_bytes", "session", "closed", "acked", "skip")
+                 "packets", "payload_bytes", "session", "closed", "acked", "skip", "max_pending_bytes")
 
     def __init__(self, index: int, key: tuple, ts_ns: int, max_pending_bytes: int) -> None:
         self.index = index
         self.key = key                       # (src, sport, dst, dport) of direction 0
         self.first_ts_ns = ts_ns
         self.last_ts_ns = ts_ns
-        self.streams = (StreamReassembler(max_pending_bytes=max_pending_bytes),
-                        StreamReassembler(max_pending_bytes=max_pending_bytes))
+        # a direction's reassembler is made when it first carries data (``stream``): a SYN that is never
+        # answered costs no buffers (a million half-open connections)
+        self.streams: tuple[StreamReassembler | None, StreamReassembler | None] = (None, None)
+        self.max_pending_bytes = max_pending_bytes
         self.isn: list[int | None] = [None, None]
         self.fin = [False, False]
         self.rst = False
@@ -35,6 +37,16 @@ class Flow:
         self.closed = False                  # finished and reported; kept as a tombstone for late packets
         self.acked: list[int | None] = [None, None]   # last ACK number sent by each direction
         self.skip: tuple | None = None       # (key, entry) per direction while its bulk is counted, not parsed
+
+    def stream(self, d: int) -> StreamReassembler:
+        """Direction ``d``'s reassembler, made on first use (starting after the SYN seen, if any)."""
+        stream = self.streams[d]
+        if stream is None:
+            stream = StreamReassembler(max_pending_bytes=self.max_pending_bytes)
+            if self.isn[d] is not None:
+                stream.syn(self.isn[d])
+            self.streams = (stream, self.streams[1]) if d == 0 else (self.streams[0], stream)
+        return stream
 
     def is_new_connection(self, d: int, seq: int, flags: int) -> bool:
         """Does a SYN (no ACK) from direction ``d`` with ``seq`` start a new connection on this 4-tuple?"""
@@ -88,5 +100,6 @@ class FlowTable:
         return [f for f in self.flows.values() if f.last_ts_ns < limit]
 
     def oldest(self, count: int) -> list[Flow]:
-        """The ``count`` least recently active flows (not removed)."""
-        return sorted(self.flows.values(), key=lambda f: f.last_ts_ns)[:count]
+        """The ``count`` flows to evict first (not removed): those already finished (kept only to recognise
+        late packets), then the least recently active."""
+        return sorted(self.flows.values(), key=lambda f: (not f.closed, f.last_ts_ns))[:count]

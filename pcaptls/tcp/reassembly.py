@@ -11,6 +11,7 @@ from __future__ import annotations
 
 _MASK = 0xFFFFFFFF
 _HALF = 0x80000000
+SEGMENT_COST = 120          # bytes a buffered segment costs beyond its payload (bytes object, dict entry)
 
 
 class StreamReassembler:
@@ -32,6 +33,10 @@ class StreamReassembler:
     @property
     def pending_bytes(self) -> int:
         return self._pending_bytes
+
+    def held(self) -> int:
+        """Memory this direction holds, roughly: out-of-order bytes plus SEGMENT_COST for each segment."""
+        return self._pending_bytes + SEGMENT_COST * len(self._pending)
 
     @property
     def has_pending(self) -> bool:

@@ -195,6 +195,10 @@ class HandshakeReader:
     def state(self) -> State:
         return self._state
 
+    def held(self) -> int:
+        """Bytes buffered: records not yet split, and the handshake message being put together."""
+        return self._records.held() + len(self._header) + len(self._body)
+
     def feed(self, data: bytes | bytearray | memoryview) -> None:
         """Append bytes of this direction; ``b""`` marks its end."""
         self._guard(self._records.feed, data)

@@ -84,6 +84,10 @@ class RecordSplitter:
         self._eof = False
         self._error: MalformedInput | None = None
 
+    def held(self) -> int:
+        """Bytes buffered, not yet split into records (memory accounting)."""
+        return len(self._buf) - self._start
+
     def feed(self, data: bytes | bytearray | memoryview) -> None:
         """Append bytes of the stream; ``b""`` marks its end."""
         if self._error is not None:

@@ -52,7 +52,10 @@ def find_record_boundary(data: bytes, *, limit: int = 16384) -> int | None:
     where ``data`` ends; one header alone matches random ciphertext too often. None: not yet.
     """
     end = min(len(data), limit)
-    for pos in range(end):
+    for match in _RECORD_HEADER.finditer(data, 0, end + 2):  # candidates found in C: a gap in bulk data is
+        pos = match.start()                                    # followed by KBs that are no header at all
+        if pos >= end:
+            break
         length = _plausible_header(data, pos)
         if length is None:
             continue
@@ -74,6 +77,11 @@ def _plausible_header(data: bytes, pos: int) -> int | None:
 
 _RESYNC_TYPES = frozenset({registry.CT_CHANGE_CIPHER_SPEC, registry.CT_ALERT, registry.CT_HANDSHAKE,
                            registry.CT_APPLICATION_DATA})
+# the first three bytes _plausible_header looks at: a type of _RESYNC_TYPES (20-23), major 3, minor <= 4
+# (matches cannot overlap: neither 3 nor 0-4 is a type)
+_RECORD_HEADER = re.compile(b"[" + re.escape(bytes(sorted(_RESYNC_TYPES))) + b"]" + bytes([_TLS_MAJOR])
+                            + b"[\x00-\x04]")
+assert sorted(_RESYNC_TYPES) == list(range(20, 24))
 
 
 def find_tls_start(data: bytes, *, client: bool, limit: int = 16384) -> int | None:

@@ -38,3 +38,30 @@ def test_shortcut_agrees_with_the_search(data: bytes, client: bool, limit: int, 
         m.setattr(start, "_hello_at_start", lambda *_a: False)
         slow = start.find_tls_start(data, client=client, limit=limit)
     assert fast == slow
+
+
+def _boundary_reference(data: bytes, limit: int = 16384) -> int | None:
+    """find_record_boundary as it was: every offset tried in Python (the C regex now finds candidates)."""
+    from pcaptls.tls.start import _TLS_HEADER_LEN, _plausible_header
+    end = min(len(data), limit)
+    for pos in range(end):
+        length = _plausible_header(data, pos)
+        if length is None:
+            continue
+        nxt = pos + _TLS_HEADER_LEN + length
+        if nxt == len(data) or (nxt + _TLS_HEADER_LEN <= len(data) and _plausible_header(data, nxt) is not None):
+            return pos
+    return None
+
+
+_HEADERISH = st.lists(st.one_of(st.binary(max_size=40), st.sampled_from([
+    b"\x17\x03\x03\x00\x05", b"\x16\x03\x01\x00\x02", b"\x14\x03\x03\x00\x01\x01", b"\x15\x03\x03\x00\x02\x02\x28",
+    b"\x18\x03\x03\x00\x01", b"\x17\x03\x05\x00\x01", b"\x17\x03\x03\x00\x00", b"\x17\x03\x03\x48\x01",
+    b"\x03\x17\x03\x03", b"\x17\x17\x03\x03\x00\x01"])), max_size=30).map(b"".join)
+
+
+@given(_HEADERISH, st.integers(0, 400))
+def test_record_boundary_finds_what_the_byte_loop_found(data: bytes, limit: int) -> None:
+    from pcaptls.tls.start import find_record_boundary
+    assert find_record_boundary(data, limit=limit) == _boundary_reference(data, limit)
+    assert find_record_boundary(data) == _boundary_reference(data)
