@@ -8,6 +8,7 @@ are shown as hex. Capture text (SNI, ALPN, error details, the capture path) goes
 """
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
@@ -257,7 +258,7 @@ def _retry_client_hello(o: _Out, ch: ClientHello, first: ClientHello | None, dum
             if types:
                 o.add(2, f"Extensions {label} since the first ClientHello: "
                          + _join(o.code(registry.EXTENSIONS, x) for x in types))
-    _extension_errors(o, ch.extensions, ch.extension_errors)
+    _extension_errors(o, ch.extension_errors)
     _dump(o, ch, dump)
 
 
@@ -357,9 +358,10 @@ def _extensions(o: _Out, exts: tuple[Extension, ...] | None, errors: tuple[Exten
         o.add(2, "Extensions: none (no extensions block)")
         return
     o.add(2, f"Extensions ({len(exts)}):")
+    placed, apart = _errors_by_extension(exts, errors)
     seen: set[int] = set()
-    for ext in exts:
-        errs = [e for e in errors if _error_in(e, ext)]
+    for i, ext in enumerate(exts):
+        errs = placed.get(i, ())
         decode = decoders.get(ext.type)
         value = decode() if decode is not None and not errs and ext.type not in seen else None
         seen.add(ext.type)
@@ -370,15 +372,35 @@ def _extensions(o: _Out, exts: tuple[Extension, ...] | None, errors: tuple[Exten
         if value:
             line += f" {value}" if value.startswith("[") else f": {value}"
         o.add(3, line + "".join(f"  [malformed: {terminal(e.detail)}]" for e in errs))
-    _extension_errors(o, exts, errors, listed=True)
+    _extension_errors(o, apart)
 
 
-def _extension_errors(o: _Out, exts: tuple[Extension, ...] | None, errors: tuple[ExtensionError, ...],
-                      listed: bool = False) -> None:
-    """Extension errors not shown beside an extension line above."""
+def _extension_errors(o: _Out, errors: Iterable[ExtensionError]) -> None:
+    """Extension errors on lines of their own (not beside an extension line)."""
     for e in errors:
-        if not listed or not any(_error_in(e, ext) for ext in exts or ()):
-            o.add(2, f"[malformed extension {e.ext_type:#06x} at offset {e.offset}: {terminal(e.detail)}]")
+        o.add(2, f"[malformed extension {e.ext_type:#06x} at offset {e.offset}: {terminal(e.detail)}]")
+
+
+def _errors_by_extension(exts: tuple[Extension, ...], errors: tuple[ExtensionError, ...]
+                         ) -> tuple[dict[int, list[ExtensionError]], list[ExtensionError]]:
+    """The errors of each extension (by its index in ``exts``), and those of none, in error order.
+
+    Linear in the hello (a hello may carry thousands of extensions and as many errors): extensions are
+    indexed by offset and each error looks up the ones that may hold it. The parser's extensions do not
+    overlap, so at most two hold an offset: the one starting there and the one whose body ends there.
+    """
+    order = sorted(range(len(exts)), key=lambda i: exts[i].offset)
+    starts = [exts[i].offset for i in order]
+    placed: dict[int, list[ExtensionError]] = {}
+    apart: list[ExtensionError] = []
+    for err in errors:
+        at = bisect.bisect_right(starts, err.offset)        # order[at - 1] starts at or before the error
+        owners = [i for i in order[max(at - 2, 0):at] if _error_in(err, exts[i])]
+        for i in owners:
+            placed.setdefault(i, []).append(err)
+        if not owners:
+            apart.append(err)
+    return placed, apart
 
 
 def _error_in(err: ExtensionError, ext: Extension) -> bool:

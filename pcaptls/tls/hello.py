@@ -19,13 +19,13 @@ from typing import Any
 from pcaptls.errors import MalformedHandshake
 from pcaptls.tls import registry
 from pcaptls.tls.extensions import (
-    CLIENT_HELLO, HELLO_RETRY_REQUEST, SERVER_HELLO, Extension, ExtensionError, decode_extensions, parse_extensions,
-    read_extension_block,
+    CLIENT_HELLO, DUPLICATE, HELLO_RETRY_REQUEST, SERVER_HELLO, Extension, ExtensionError, decode_extensions,
+    parse_extensions, read_extension_block,
 )
 from pcaptls.tls.reader import Reader, u16_struct
 
 __all__ = [
-    "ClientHello", "Extension", "ExtensionError", "SSLv2ServerHello", "ServerHello", "parse_client_hello",
+    "DUPLICATE", "ClientHello", "Extension", "ExtensionError", "SSLv2ServerHello", "ServerHello", "parse_client_hello",
     "parse_hello_retry_request_draft", "parse_server_hello", "parse_sslv2_client_hello", "parse_sslv2_server_hello",
 ]
 

@@ -3,10 +3,13 @@ from __future__ import annotations
 
 import dataclasses
 import re
+import sys
+from collections.abc import Callable
 
 import pytest
 
 import pcaptls
+from pcaptls.pipeline import InspectOptions
 from pcaptls.report.show import hex_dump, render_connection, render_connections
 from pcaptls.results import Connection
 from pcaptls.tls.hello import Extension, ExtensionError
@@ -14,6 +17,7 @@ from tests.conftest import CAPTURES, CORPUS
 
 SGR = re.compile(r"\x1b\[[0-9;]*m")
 SSL2_CAPTURE = CORPUS / "zeek" / "ssl-v2.pcap"
+DUPLICATES = CAPTURES / "reliability"          # one ClientHello with N duplicate empty extensions 0xfafa
 
 
 def _conns(rel: str) -> tuple[Connection, ...]:
@@ -192,3 +196,63 @@ def test_render_connections_joins_with_a_blank_line() -> None:
     assert render_connections([a, b]) == render_connection(a) + "\n" + render_connection(b)
     assert render_connections([a, b], color=True).count("\x1b[1mConnection ") == 2
     assert render_connections([]) == ""
+
+
+# ---- work linear in the hello: counted in function calls (an operation count, not a time) ----------------
+
+class _OverBudget(Exception):
+    pass
+
+
+def _calls(work: Callable[[], object], budget: int) -> int:
+    """How many Python and C function calls ``work()`` makes; raises ``_OverBudget`` past ``budget`` (so
+    quadratic code fails in a moment instead of running for minutes under the profile hook)."""
+    count = 0
+
+    def profile(frame: object, event: str, arg: object) -> None:
+        nonlocal count
+        if event in ("call", "c_call"):
+            count += 1
+            if count > budget:
+                raise _OverBudget
+
+    sys.setprofile(profile)
+    try:
+        work()
+    finally:
+        sys.setprofile(None)
+    return count
+
+
+@pytest.mark.parametrize("hexdump", [False, True])
+def test_show_work_grows_linearly_with_duplicate_extensions(hexdump: bool) -> None:
+    """N duplicate extensions give N-1 errors; every extension was once compared with every error (N = 10,000:
+    27 s, 300 million calls). Parsing (with the raw bytes kept, as ``show --hex`` does) and rendering must
+    cost about the same per extension at N and 2N."""
+    options = InspectOptions(keep_raw=hexdump)
+    work = {}
+    for n in (5000, 10000):
+        path = str(DUPLICATES / f"dup{n}.pcap")
+        budget = 200 * n                                # about 55 calls per extension today
+        conn = _one_of(path, options)
+        work[n] = (_calls(lambda: pcaptls.inspect_file(path, options=options), budget),
+                   _calls(lambda: render_connection(conn, hexdump=hexdump), budget))
+    for stage, (at_n, at_2n) in zip(("inspect", "show"), zip(work[5000], work[10000])):
+        assert 1.8 * at_n < at_2n < 2.2 * at_n, (stage, at_n, at_2n)
+
+
+def test_show_lists_every_one_of_thousands_of_duplicate_extensions() -> None:
+    conn = _one_of(str(DUPLICATES / "dup10000.pcap"), InspectOptions(keep_raw=True))
+    out = render_connection(conn, hexdump=True)
+    assert "\n    Extensions (10001):\n      server_name (0x0000), 16 bytes: host_name \"dup.example\"\n" in out
+    grease = [line for line in out.splitlines() if line.startswith("      GREASE (0xfafa), 0 bytes")]
+    assert len(grease) == 10000
+    assert len(conn.errors) == 9999 and {e.kind for e in conn.errors} == {"malformed_extension"}
+    hello = conn.client_hello
+    assert hello is not None and _line(out, "Hex dump (").startswith(f"Hex dump ({len(hello.raw)} bytes):")
+
+
+def _one_of(path: str, options: InspectOptions) -> Connection:
+    conns = pcaptls.inspect_file(path, options=options).connections
+    assert len(conns) == 1
+    return conns[0]
