@@ -17,7 +17,7 @@ from pcaptls.report.escape import terminal
 from pcaptls.report.rows import iso_time, text
 from pcaptls.results import ESTABLISHED, FAILED, Connection, client_max_version, first_alert, negotiated_version
 from pcaptls.tls import registry
-from pcaptls.tls.hello import ClientHello, Extension, ExtensionError, ServerHello, SSLv2ServerHello
+from pcaptls.tls.hello import DUPLICATE, ClientHello, Extension, ExtensionError, ServerHello, SSLv2ServerHello
 
 __all__ = ["hex_dump", "outcome_reason", "render_connection", "render_connections"]
 
@@ -387,7 +387,9 @@ def _errors_by_extension(exts: tuple[Extension, ...], errors: tuple[ExtensionErr
 
     Linear in the hello (a hello may carry thousands of extensions and as many errors): extensions are
     indexed by offset and each error looks up the ones that may hold it. The parser's extensions do not
-    overlap, so at most two hold an offset: the one starting there and the one whose body ends there.
+    overlap, so at most two hold an offset: the one starting there and the one whose body ends there (a
+    body cut short fails just past its end). The parser puts a duplicate's error at its type field, so
+    that one is the later extension's; any other error is in the body of the earlier one.
     """
     order = sorted(range(len(exts)), key=lambda i: exts[i].offset)
     starts = [exts[i].offset for i in order]
@@ -396,9 +398,10 @@ def _errors_by_extension(exts: tuple[Extension, ...], errors: tuple[ExtensionErr
     for err in errors:
         at = bisect.bisect_right(starts, err.offset)        # order[at - 1] starts at or before the error
         owners = [i for i in order[max(at - 2, 0):at] if _error_in(err, exts[i])]
-        for i in owners:
-            placed.setdefault(i, []).append(err)
-        if not owners:
+        if owners:
+            owner = owners[-1] if err.detail == DUPLICATE else owners[0]
+            placed.setdefault(owner, []).append(err)
+        else:
             apart.append(err)
     return placed, apart
 

@@ -12,7 +12,7 @@ import pcaptls
 from pcaptls.pipeline import InspectOptions
 from pcaptls.report.show import hex_dump, render_connection, render_connections
 from pcaptls.results import Connection
-from pcaptls.tls.hello import Extension, ExtensionError
+from pcaptls.tls.hello import Extension, ExtensionError, parse_client_hello
 from tests.conftest import CAPTURES, CORPUS
 
 SGR = re.compile(r"\x1b\[[0-9;]*m")
@@ -176,6 +176,37 @@ def test_unknown_malformed_and_draft_values() -> None:
 
 
 
+def test_a_repeated_extension_marks_the_repeat_only() -> None:
+    """live/tls13.pcap's ClientHello with its supported_versions sent twice in a row (the wire bytes, one
+    extension copied): the first is decoded as usual, the copy is the duplicate."""
+    conn = _one("live/tls13.pcap")
+    ch = conn.client_hello
+    assert ch is not None and ch.extensions
+    exts = ch.extensions
+    body = _client_hello_body(conn)
+    start = exts[0].offset - ch.offset                       # first extension, in the body
+    wire = [body[e.offset - ch.offset:e.offset - ch.offset + 4 + len(e.data)] for e in exts]
+    versions = next(i for i, e in enumerate(exts) if e.type == 0x002B)
+    wire.insert(versions + 1, wire[versions])
+    block = b"".join(wire)
+    twice = parse_client_hello(body[:start - 2] + len(block).to_bytes(2, "big") + block, ch.offset)
+    assert [e.ext_type for e in twice.extension_errors] == [0x002B]
+    out = render_connection(dataclasses.replace(conn, client_hello=twice))
+    out = out[:out.index("ServerHello (server -> client)")]
+    lines = [line.strip() for line in out.splitlines() if line.strip().startswith("supported_versions (0x002b)")]
+    assert lines == ["supported_versions (0x002b), 5 bytes: TLS 1.3 (0x0304), TLS 1.2 (0x0303)",
+                     "supported_versions (0x002b), 5 bytes: 0403040303  [malformed: duplicate extension]"]
+    assert "[malformed extension" not in out
+
+
+def _client_hello_body(conn: Connection) -> bytes:
+    """The ClientHello body of ``conn`` as on the wire (read again with the raw bytes kept)."""
+    again = pcaptls.inspect_file(conn.capture, options=InspectOptions(keep_raw=True))
+    hello = next(c for c in again.connections if c.conn == conn.conn).client_hello
+    assert hello is not None and hello.raw[0] == 1
+    return hello.raw[4:]
+
+
 def test_hex_dump_when_the_hello_keeps_its_bytes() -> None:
     assert hex_dump(b"\x16\x03\x01ABCDEFGHIJKLM\x00\x7f\x80") == [
         "00000000  16 03 01 41 42 43 44 45  46 47 48 49 4a 4b 4c 4d   |...ABCDEFGHIJKLM|",
@@ -247,6 +278,10 @@ def test_show_lists_every_one_of_thousands_of_duplicate_extensions() -> None:
     assert "\n    Extensions (10001):\n      server_name (0x0000), 16 bytes: host_name \"dup.example\"\n" in out
     grease = [line for line in out.splitlines() if line.startswith("      GREASE (0xfafa), 0 bytes")]
     assert len(grease) == 10000
+    # the first is no duplicate; each later one is, once (a duplicate's error is at its own type field,
+    # which is also where the extension before it ends)
+    assert grease[0] == "      GREASE (0xfafa), 0 bytes"
+    assert set(grease[1:]) == {"      GREASE (0xfafa), 0 bytes  [malformed: duplicate extension]"}
     assert len(conn.errors) == 9999 and {e.kind for e in conn.errors} == {"malformed_extension"}
     hello = conn.client_hello
     assert hello is not None and _line(out, "Hex dump (").startswith(f"Hex dump ({len(hello.raw)} bytes):")
