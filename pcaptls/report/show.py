@@ -198,7 +198,7 @@ def hex_dump(data: bytes) -> list[str]:
 # ---- sections ---------------------------------------------------------------------------------------------
 
 def _client_hello(o: _Out, conn: Connection, ch: ClientHello, dump: bool) -> None:
-    o.add(1, o(_BOLD, "ClientHello (client -> server)") + f", {_at(ch)}")
+    o.add(1, o(_BOLD, "ClientHello (client -> server)") + f", {_at(o, ch)}")
     rv = conn.client_record_version
     if ch.sslv2 or rv == registry.SSL2:
         kind = "an SSLv2 CLIENT-HELLO" if ch.legacy_version == registry.SSL2 else "an SSLv2-compatible hello"
@@ -219,6 +219,7 @@ def _client_hello(o: _Out, conn: Connection, ch: ClientHello, dump: bool) -> Non
         methods = _join(o.small(registry.COMPRESSION_METHODS, m) for m in ch.compression_methods)
         o.add(2, f"Compression methods: {methods or 'none'}")
     _extensions(o, ch.extensions, ch.extension_errors, _client_decoders(o, ch))
+    _damage(o, ch)
     _dump(o, ch, dump)
 
 
@@ -235,18 +236,19 @@ def _client_versions(o: _Out, conn: Connection | None, ch: ClientHello) -> None:
 def _hello_retry(o: _Out, hrr: ServerHello, dump: bool) -> None:
     group = hrr.key_share_group
     o.add(1, o(_BOLD, "HelloRetryRequest (server -> client)")
-          + ("" if group is None else f": selected group {o.code(registry.GROUPS, group)}") + f", {_at(hrr)}")
+          + ("" if group is None else f": selected group {o.code(registry.GROUPS, group)}") + f", {_at(o, hrr)}")
     o.add(2, f"legacy_version: {o.version(hrr.legacy_version)}")
     if hrr.selected_version is not None:
         o.add(2, f"supported_versions (selected): {o.version(hrr.selected_version)}")
     if hrr.cipher_suite is not None:
         o.add(2, f"Cipher suite: {o.suite(hrr.cipher_suite)}")
     _extensions(o, hrr.extensions, hrr.extension_errors, _server_decoders(o, hrr))
+    _damage(o, hrr)
     _dump(o, hrr, dump)
 
 
 def _retry_client_hello(o: _Out, ch: ClientHello, first: ClientHello | None, dump: bool) -> None:
-    o.add(1, o(_BOLD, "ClientHello after HelloRetryRequest (client -> server)") + f", {_at(ch)}")
+    o.add(1, o(_BOLD, "ClientHello after HelloRetryRequest (client -> server)") + f", {_at(o, ch)}")
     _client_versions(o, None, ch)
     if ch.key_share_groups is not None:
         o.add(2, f"key_share: {_join(o.code(registry.GROUPS, g) for g in ch.key_share_groups)}")
@@ -259,11 +261,12 @@ def _retry_client_hello(o: _Out, ch: ClientHello, first: ClientHello | None, dum
                 o.add(2, f"Extensions {label} since the first ClientHello: "
                          + _join(o.code(registry.EXTENSIONS, x) for x in types))
     _extension_errors(o, ch.extension_errors)
+    _damage(o, ch)
     _dump(o, ch, dump)
 
 
 def _server_hello(o: _Out, conn: Connection, sh: ServerHello, dump: bool) -> None:
-    o.add(1, o(_BOLD, "ServerHello (server -> client)") + f", {_at(sh)}")
+    o.add(1, o(_BOLD, "ServerHello (server -> client)") + f", {_at(o, sh)}")
     rv, best = conn.server_record_version, negotiated_version(conn)
     if rv is not None:
         o.add(2, f"Record layer version: {o.version(rv)}" + (f"   {_NOT_NEGOTIATED}" if rv != best else ""))
@@ -283,6 +286,7 @@ def _server_hello(o: _Out, conn: Connection, sh: ServerHello, dump: bool) -> Non
     if sh.compression_method is not None:
         o.add(2, f"Compression method: {o.small(registry.COMPRESSION_METHODS, sh.compression_method)}")
     _extensions(o, sh.extensions, sh.extension_errors, _server_decoders(o, sh))
+    _damage(o, sh)
     _dump(o, sh, dump)
 
 
@@ -428,10 +432,18 @@ def _session_id(session_id: bytes) -> str:
     return f"Session ID ({len(session_id)} bytes)" + (f": {session_id.hex()}" if session_id else "")
 
 
-def _at(hello: ClientHello | ServerHello) -> str:
-    """Where the handshake message starts in its direction's stream (its body is at ``hello.offset``)."""
+def _at(o: _Out, hello: ClientHello | ServerHello) -> str:
+    """Where the handshake message starts in its direction's stream (its body is at ``hello.offset``), and
+    where its extension block is damaged, if it is."""
     header = 1 if isinstance(hello, ClientHello) and hello.sslv2 else 4
-    return f"message at stream offset {hello.offset - header}"
+    damage = "" if hello.malformed is None else ", " + o(_RED, f"malformed at offset {hello.malformed_offset}")
+    return f"message at stream offset {hello.offset - header}{damage}"
+
+
+def _damage(o: _Out, hello: ClientHello | ServerHello) -> None:
+    """The damage in the extension block, under the fields read before it."""
+    if hello.malformed is not None:
+        o.add(2, o(_RED, f"[malformed extension block: {terminal(hello.malformed)}]"))
 
 
 def _dump(o: _Out, hello: object, on: bool) -> None:

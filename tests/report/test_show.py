@@ -199,6 +199,24 @@ def test_a_repeated_extension_marks_the_repeat_only() -> None:
     assert "[malformed extension" not in out
 
 
+def test_a_damaged_extension_block_is_marked_with_its_offset() -> None:
+    conns = _conns("crafted/damaged_extensions.pcap")
+    out = render_connection(conns[0])
+    ch = conns[0].client_hello
+    assert ch is not None and ch.malformed_offset is not None
+    assert _line(out, "ClientHello (client -> server)").endswith(f", malformed at offset {ch.malformed_offset}")
+    assert _line(out, "[malformed extension block:") == (
+        f"[malformed extension block: extension 0x0015 at offset {ch.malformed_offset}: need 64 bytes, 4 left]")
+    assert _line(out, "Extensions (3):") and _line(out, "supported_versions:").endswith("TLS 1.2 (0x0303)")
+    assert _line(out, "Client's highest version:") == "Client's highest version: TLS 1.3"
+    server = render_connection(conns[2])
+    sh = conns[2].server_hello
+    assert sh is not None and _line(server, "ServerHello (server -> client)").endswith(
+        f", malformed at offset {sh.malformed_offset}")
+    assert "\x1b[31mmalformed at offset" in render_connection(conns[2], color=True)
+    assert "malformed" not in render_connection(_one("live/tls12.pcap"))
+
+
 def _client_hello_body(conn: Connection) -> bytes:
     """The ClientHello body of ``conn`` as on the wire (read again with the raw bytes kept)."""
     again = pcaptls.inspect_file(conn.capture, options=InspectOptions(keep_raw=True))
