@@ -9,7 +9,7 @@ does not fail the hello: it stays raw in ``extensions`` and is listed in ``exten
 damaged extension block (bad extension framing, a block length past the end, trailing bytes): the fields
 before it and the extensions that frame are kept, decoded as usual, and ``malformed``/``malformed_offset``
 hold the error that the block raised; damage before the block (random, session id, suites, compression)
-still raises.
+still raises, and so does a damaged block of a hello whose layout is chosen by the lengths that broke.
 
 A well-formed ClientHello or RFC-layout ServerHello (a bytes body) is read first by direct, bounds-checked
 indexing (``_fast_*``, about twice as fast: one per connection and direction); anything short, long or
@@ -113,9 +113,8 @@ def parse_client_hello(body: bytes, offset: int) -> ClientHello:
     cipher_suites = r.uints(2, 2, "client_hello cipher_suites")
     compression = r.uints(1, 1, "client_hello legacy_compression_methods")
     extensions, damage = _extensions_until_damage(r, "client_hello")
-    hello = _client_hello(version, random, session_id, cipher_suites, compression, extensions,
-                          *decode_extensions(CLIENT_HELLO, extensions), offset)
-    return hello if damage is None else replace(hello, malformed=str(damage), malformed_offset=damage.offset)
+    return _marked(_client_hello(version, random, session_id, cipher_suites, compression, extensions,
+                                 *decode_extensions(CLIENT_HELLO, extensions), offset), damage)
 
 
 def parse_server_hello(body: bytes, offset: int) -> ServerHello:
@@ -135,14 +134,14 @@ def parse_server_hello(body: bytes, offset: int) -> ServerHello:
     version = r.uint(2, "server_hello legacy_version")
     random = r.raw(_RANDOM_LEN, "server_hello random")
     draft = _has_draft_layout(version, r)
+    guessed = not draft and _draft_number(version) is None and registry.normalize_version(version) == registry.TLS1_3
     session_id = b"" if draft else _session_id(r, "server_hello legacy_session_id_echo")
     cipher_suite = r.uint(2, "server_hello cipher_suite")
     compression = None if draft else r.uint(1, "server_hello legacy_compression_method")
     extensions, damage = _extensions_until_damage(r, "server_hello")
     context = HELLO_RETRY_REQUEST if random == registry.HRR_RANDOM else SERVER_HELLO
-    hello = _server_hello(version, random, session_id, cipher_suite, compression, extensions,
-                          *decode_extensions(context, extensions), context, offset)
-    return hello if damage is None else replace(hello, malformed=str(damage), malformed_offset=damage.offset)
+    return _marked(_server_hello(version, random, session_id, cipher_suite, compression, extensions,
+                                 *decode_extensions(context, extensions), context, offset), damage, guessed)
 
 
 def parse_hello_retry_request_draft(body: bytes, offset: int) -> ServerHello:
@@ -158,9 +157,9 @@ def parse_hello_retry_request_draft(body: bytes, offset: int) -> ServerHello:
     with_suite = r.remaining >= 4 and _ends_at(r, 2) if draft is None else draft >= _FIRST_HRR_DRAFT_WITH_SUITE
     cipher_suite = r.uint(2, "hello_retry_request cipher_suite") if with_suite else None
     extensions, damage = _extensions_until_damage(r, "hello_retry_request", optional=False)
-    hello = _server_hello(version, b"", b"", cipher_suite, None, extensions,
-                          *decode_extensions(HELLO_RETRY_REQUEST, extensions), HELLO_RETRY_REQUEST, offset)
-    return hello if damage is None else replace(hello, malformed=str(damage), malformed_offset=damage.offset)
+    return _marked(_server_hello(version, b"", b"", cipher_suite, None, extensions,
+                                 *decode_extensions(HELLO_RETRY_REQUEST, extensions), HELLO_RETRY_REQUEST, offset),
+                   damage, draft is None and not with_suite)
 
 
 def parse_sslv2_client_hello(body: bytes, offset: int) -> ClientHello:
@@ -200,6 +199,17 @@ def parse_sslv2_server_hello(body: bytes, offset: int) -> SSLv2ServerHello:
 
 
 # ---- helpers ------------------------------------------------------------------------------------------
+
+def _marked(hello: Any, damage: MalformedHandshake | None, guessed: bool = False) -> Any:
+    """``hello`` with the damage of its extension block, if any. When the layout was chosen because the
+    lengths added up one way (a TLS 1.3 code of unknown draft) and they did not, the layout is a guess:
+    the damage is raised, as damage before the block is."""
+    if damage is None:
+        return hello
+    if guessed:
+        raise damage
+    return replace(hello, malformed=str(damage), malformed_offset=damage.offset)
+
 
 def _extensions_until_damage(r: Reader, what: str, *, optional: bool = True
                              ) -> tuple[tuple[Extension, ...] | None, MalformedHandshake | None]:

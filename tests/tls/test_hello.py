@@ -425,6 +425,18 @@ def test_a_damaged_client_hello_decodes_the_extensions_before_the_damage() -> No
     assert (sound.malformed, sound.malformed_offset) == (None, None)
 
 
+@pytest.mark.parametrize(("parse", "body"), [
+    (parse_server_hello, b"\x03\x04" + TLS13_SERVER_HELLO[2:] + b"\x00"),      # 0x0304: layout chosen by size
+    (parse_hello_retry_request_draft, b"\x7e\x01" + b"\x13\x01" + b"\x00\x06" + b"\x00\x28\x00\x02\x00"),
+])
+def test_a_damaged_block_still_fails_a_hello_whose_layout_its_lengths_chose(parse: Parser, body: bytes) -> None:
+    """For a TLS 1.3 code of unknown draft the layout is the one whose lengths add up; when none does, the
+    fields read are a guess, so the hello fails as before (the same bytes with 0x0303 are kept)."""
+    with pytest.raises(MalformedHandshake):
+        parse(body, BASE)
+    assert parse_server_hello(b"\x03\x03" + TLS13_SERVER_HELLO[2:] + b"\x00", BASE).malformed is not None
+
+
 def _sound(hello: object) -> object:
     """``hello`` without its malformed mark."""
     return replace(hello, malformed=None, malformed_offset=None)  # type: ignore[type-var]
