@@ -339,6 +339,9 @@ class TlsSession:
         for err in hello.extension_errors:
             name = registry.name(registry.EXTENSIONS, err.ext_type)
             self._error(d, "malformed_extension", err.offset, f"extension {name}: {err.detail}", stop=False)
+        if hello.malformed is not None:     # a damaged extension block: the hello is kept and the damage recorded;
+            # the direction goes on, as the handshake header framed the hello (the next message is where it says)
+            self._error(d, "malformed_handshake", hello.malformed_offset, hello.malformed, stop=False)
 
     def _direction_progress(self, d: int) -> None:
         st = self.dirs[d]

@@ -73,7 +73,7 @@ FIELDS = ["ip.src", "ipv6.src", "tcp.srcport", "ip.dst", "ipv6.dst", "tcp.dstpor
           "tls.handshake.type", "tls.handshake.version", "tls.handshake.extensions.supported_version",
           "tls.handshake.ciphersuite", "tls.handshake.extensions_server_name",
           "tls.handshake.extensions_alpn_str", "tls.alert_message.desc"]
-ALERTS = {"70": "protocol_version"}
+ALERTS = {"50": "decode_error", "70": "protocol_version"}
 VERSIONS = {"0x0301": "TLSv1.0", "0x0302": "TLSv1.1", "0x0303": "TLSv1.2", "0x0304": "TLSv1.3"}
 
 

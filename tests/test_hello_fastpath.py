@@ -22,8 +22,8 @@ from pcaptls.tls.extensions import (
 from pcaptls.tls.hello import parse_client_hello, parse_server_hello
 from pcaptls.tls.reader import Reader
 from tests.tls.test_hello import (
-    BASE, DRAFT18_SERVER_HELLO, DRAFT22_HELLO_RETRY_REQUEST, HELLO_RETRY_REQUEST as HRR_BODY, TLS12_CLIENT_HELLO,
-    TLS13_CLIENT_HELLO, TLS13_SERVER_HELLO, _mutated,
+    BASE, DAMAGED_HELLOS, DRAFT18_SERVER_HELLO, DRAFT22_HELLO_RETRY_REQUEST, HELLO_RETRY_REQUEST as HRR_BODY,
+    TLS12_CLIENT_HELLO, TLS13_CLIENT_HELLO, TLS13_SERVER_HELLO, _mutated,
 )
 
 AT = 500            # absolute offset of an extension's type field in the decoder tests
@@ -36,18 +36,20 @@ def _outcome(parse: Callable[[Any, int], Any], body: Any) -> tuple[str, Any]:
         return type(exc).__name__, (exc.what, exc.offset, exc.detail, str(exc))
 
 
-def _assert_same_on_both_paths(parse: Callable[[Any, int], Any], body: bytes) -> None:
+def _assert_same_on_both_paths(parse: Callable[[Any, int], Any], body: bytes) -> tuple[str, Any]:
     fast, careful = _outcome(parse, body), _outcome(parse, memoryview(body))
     assert fast == careful
     if fast[0] == "ok":
         assert type(fast[1].random) is bytes and type(fast[1].session_id) is bytes
         for ext in fast[1].extensions or ():
             assert type(ext.data) is bytes
+    return fast
 
 
 CLIENT_HELLOS = [TLS12_CLIENT_HELLO, TLS13_CLIENT_HELLO]
 SERVER_HELLOS = [TLS13_SERVER_HELLO, HRR_BODY, DRAFT18_SERVER_HELLO, DRAFT22_HELLO_RETRY_REQUEST]
 CASES = [(parse_client_hello, body) for body in CLIENT_HELLOS] + [(parse_server_hello, body) for body in SERVER_HELLOS]
+DAMAGED = [(parse, body) for parse, body, *_ in DAMAGED_HELLOS.values()]     # extension blocks kept in part
 
 
 @pytest.mark.parametrize(("parse", "body"), CASES)
@@ -58,7 +60,18 @@ def test_every_truncation_and_extension_gives_the_same_on_both_paths(parse: Call
     _assert_same_on_both_paths(parse, body + b"\x00")
 
 
-@given(st.sampled_from(CASES).flatmap(lambda case: st.tuples(st.just(case[0]), _mutated(case[1]))))
+@pytest.mark.parametrize(("parse", "body"), DAMAGED, ids=list(DAMAGED_HELLOS))
+def test_a_damaged_extension_block_gives_the_same_malformed_hello_on_both_paths(parse: Callable[[Any, int], Any],
+                                                                                 body: bytes) -> None:
+    """The fast path reads no damaged block itself: it leaves it to the Reader path, so the kept fields, the
+    extensions that frame and the malformed mark are the same whichever path the body takes."""
+    kind, hello = _assert_same_on_both_paths(parse, body)
+    assert kind == "ok" and hello.malformed is not None
+    for cut in range(len(body) + 1):
+        _assert_same_on_both_paths(parse, body[:cut])
+
+
+@given(st.sampled_from(CASES + DAMAGED).flatmap(lambda case: st.tuples(st.just(case[0]), _mutated(case[1]))))
 def test_mutated_hellos_give_the_same_on_both_paths(case: tuple[Callable[[Any, int], Any], bytes]) -> None:
     parse, body = case
     _assert_same_on_both_paths(parse, body)

@@ -3,12 +3,17 @@ from __future__ import annotations
 
 import itertools
 import struct
+import subprocess
 
 import pytest
 
 import pcaptls
 from fixtures.build import STEP_NS, T0_NS, Tcp, pcap_file, tls12
 from pcaptls.pipeline import InspectOptions
+from tests.conftest import CAPTURES
+from tests.oracle import HAVE_TSHARK
+
+SYN_SAME_ISN = CAPTURES / "crafted" / "syn_same_isn.pcap"
 
 
 def _interleaved(n: int, gap_ns: int = 0) -> bytes:
@@ -155,3 +160,26 @@ def test_a_rotated_set_read_as_one_gives_the_single_file_result(tmp_path) -> Non
     insp = pcaptls.iter_connections([str(first), str(second)])
     list(insp)
     assert insp._reader.skipped > 0
+
+
+def test_a_syn_after_a_rst_is_a_new_connection_even_with_the_same_isn() -> None:
+    """docs/schema.md, Connection numbers: SYN, RST-ACK, the same SYN (same ISN) and a TLS connection are
+    connections 0 and 1; then a SYN with a new ISN, sent twice, starts connection 2 (once)."""
+    report = pcaptls.inspect_file(str(SYN_SAME_ISN))
+    assert report.counters["flows"] == 3
+    assert [(c.conn, c.client_hello.server_name) for c in report.connections] == [   # type: ignore[union-attr]
+        (1, b"sameisn.example.com"), (2, b"newisn.example.com")]
+    assert [c.packets for c in report.connections] == [14, 15]     # the second SYN of connection 2 is its own
+
+
+@pytest.mark.tshark
+@pytest.mark.skipif(not HAVE_TSHARK, reason="tshark not installed")
+def test_tcp_stream_parts_from_conn_where_the_schema_says() -> None:
+    """tshark's tcp.stream keeps the refused SYN and the retry with the same ISN in stream 0."""
+    done = subprocess.run(["tshark", "-n", "-r", str(SYN_SAME_ISN), "-T", "fields", "-e", "tcp.stream",
+                           "-e", "tls.handshake.extensions_server_name"], capture_output=True, text=True, timeout=60)
+    rows = [line.split("\t") for line in done.stdout.splitlines()]
+    assert sorted({int(stream) for stream, _ in rows}) == [0, 1]
+    assert [(int(stream), sni) for stream, sni in rows if sni] == [(0, "sameisn.example.com"),
+                                                                   (1, "newisn.example.com")]
+    assert [int(stream) for stream, _ in rows[:2]] == [0, 0]       # SYN, RST-ACK: pcaptls's connection 0

@@ -133,6 +133,8 @@ def ref_row(c) -> dict:
         "server_payload_bytes": c.server_payload_bytes,
         "errors": [f"{e.direction} {e.kind} at offset {e.offset}: {e.detail}" for e in c.errors],
         "capture_file": c.capture_file,     # added after the speed-up (a rotated set's file)
+        "client_hello_malformed": ch.malformed if ch is not None else None,     # added later too
+        "server_hello_malformed": sh.malformed if sh is not None else None,
     }
 
 

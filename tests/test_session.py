@@ -4,7 +4,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from fixtures.build import client_finish_13, client_hello_12, client_hello_13, server_finish_12, \
+from fixtures.build import _damaged_hellos, client_finish_13, client_hello_12, client_hello_13, server_finish_12, \
     server_flight_12, server_flight_13, client_finish_12
 from pcaptls.model import Endpoint, ip_from_packed
 from pcaptls.session import TlsSession
@@ -125,4 +125,37 @@ def test_a_server_hello_while_the_client_side_resyncs() -> None:
     session.data(1, server_finish_12("rs"), 0)
     conn = _result(session)
     assert conn.server_hello is not None and conn.client_encrypted and conn.server_encrypted
+    assert conn.outcome == "established"
+
+
+def test_a_hello_with_a_damaged_extension_block_is_kept_and_followed() -> None:
+    """The bytes of damaged_extensions.pcap connection 1: the ClientHello's last extension runs past the
+    block. The hello is kept (supported_versions, read before the damage, says TLS 1.3), the damage is the
+    flow's malformed_handshake at the same offset, and the client direction is still followed: its CCS
+    and encrypted records after the hello make the connection established."""
+    past_the_block, _, _ = _damaged_hellos()
+    conn = _result(_feed([(0, past_the_block), (1, server_flight_13("damaged1")),
+                          (0, client_finish_13("damaged1"))], []))
+    ch = conn.client_hello
+    assert ch is not None and ch.server_name == b"damaged1.example.com" and ch.supported_versions == (0x0304, 0x0303)
+    assert ch.malformed == f"extension 0x0015 at offset {ch.malformed_offset}: need 64 bytes, 4 left"
+    assert ch.malformed_offset == len(past_the_block) - 4        # the padding's 4 bytes of data end the stream
+    assert [(e.kind, e.direction, e.offset, e.detail) for e in conn.errors] == [
+        ("malformed_handshake", "client", ch.malformed_offset, ch.malformed)]
+    assert conn.client_encrypted and conn.outcome == "established"
+
+
+def test_a_server_hello_with_trailing_bytes_is_kept() -> None:
+    _, _, server_trailing = _damaged_hellos()
+    flight = server_flight_12("damaged3", "h2")
+    sound_sh_len = 5 + int.from_bytes(flight[3:5], "big")                 # the flight's first record
+    session = _feed([(0, client_hello_12("damaged3", "damaged3.example.com")),
+                     (1, server_trailing + flight[sound_sh_len:]), (0, client_finish_12("damaged3")),
+                     (1, server_finish_12("damaged3"))], [])
+    conn = _result(session)
+    sh = conn.server_hello
+    assert sh is not None and (sh.cipher_suite, sh.alpn) == (0xC02B, b"h2")
+    assert sh.malformed == f"server_hello at offset {sh.malformed_offset}: 2 unexpected trailing bytes"
+    assert sh.malformed_offset == len(server_trailing) - 2       # the 2 bytes after the block end the record
+    assert [(e.kind, e.direction) for e in conn.errors] == [("malformed_handshake", "server")]
     assert conn.outcome == "established"

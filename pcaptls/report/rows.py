@@ -32,7 +32,7 @@ EXTRA_FIELDS = (
     "last_ts", "client_groups", "client_key_share_groups", "client_signature_algorithms",
     "client_extensions", "client_sslv2", "server_extensions", "server_key_share_group", "has_ech",
     "tls_offset", "upgrade", "closed_by", "gaps", "packets", "client_payload_bytes", "server_payload_bytes",
-    "errors", "capture_file",
+    "errors", "capture_file", "client_hello_malformed", "server_hello_malformed",
 )
 FIELDS = CONTRACT_FIELDS + IDENTITY_FIELDS + EXTRA_FIELDS
 
@@ -187,6 +187,7 @@ def connection_row(c: Connection) -> dict[str, object]:
         if ch.extensions is not None:
             row["client_extensions"] = [hex_of(e.type) for e in ch.extensions]
         row["client_sslv2"], row["has_ech"] = ch.sslv2, ch.has_ech
+        row["client_hello_malformed"] = ch.malformed
     final_ch = c.retry_client_hello or ch             # groups as offered last (after a HelloRetryRequest)
     if final_ch is not None:
         row["client_groups"] = hexes(final_ch.supported_groups)
@@ -202,6 +203,7 @@ def connection_row(c: Connection) -> dict[str, object]:
         if sh.extensions is not None:
             row["server_extensions"] = [hex_of(e.type) for e in sh.extensions]
         row["server_key_share_group"] = hex16(sh.key_share_group)
+        row["server_hello_malformed"] = sh.malformed
     elif c.sslv2_server_hello is not None:
         row["server_version"] = hex_of(c.sslv2_server_hello.version)
     row["negotiated_version"] = version_name(negotiated_version(c))

@@ -1,29 +1,28 @@
 """One connection as a Wireshark-like detail tree, for ``pcaptls show``. Owns: the show layout, its ANSI
 colours, the one-line explanation of each outcome and the hex dump. Imports: results, tls.registry,
-tls.hello, report.escape, report.rows.
+tls.hello, report.escape, report.rows, report.show_extensions.
 
 Values come from the parsed hellos (``ClientHello.server_name``, ...); extensions without a decoded field
-are shown as hex. Capture text (SNI, ALPN, error details, the capture path) goes through
+are shown as hex (the extension lines: report/show_extensions.py). Capture text (SNI, ALPN, error details, the capture path) goes through
 ``escape.terminal`` before it is joined or coloured; colour codes wrap only names made here.
 """
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Mapping
-from typing import Any
+from collections.abc import Iterable, Mapping
 
 from pcaptls.report.escape import terminal
-from pcaptls.report.rows import iso_time, text
+from pcaptls.report.rows import iso_time
+from pcaptls.report.show_extensions import client_decoders, extension_errors, extension_lines, server_decoders
 from pcaptls.results import ESTABLISHED, FAILED, Connection, client_max_version, first_alert, negotiated_version
 from pcaptls.tls import registry
-from pcaptls.tls.hello import ClientHello, Extension, ExtensionError, ServerHello, SSLv2ServerHello
+from pcaptls.tls.hello import ClientHello, ServerHello, SSLv2ServerHello
 
 __all__ = ["hex_dump", "outcome_reason", "render_connection", "render_connections"]
 
 _RESET, _BOLD, _DIM = "\x1b[0m", "\x1b[1m", "\x1b[2m"
 _RED, _GREEN, _YELLOW, _MAGENTA = "\x1b[31m", "\x1b[32m", "\x1b[33m", "\x1b[35m"
 _join = ", ".join
-_RAW_SHOWN = 32                     # bytes of an undecoded extension body shown as hex
 _NOT_NEGOTIATED = "[the record version is not the negotiated version]"
 _VERSION_WORDS = re.compile(r"^(TLS|DTLS)v(\d\.\d)$")     # "TLSv1.2" -> "TLS 1.2"
 _SSL_WORDS = {"SSLv2": "SSL 2.0", "SSLv3": "SSL 3.0"}
@@ -197,7 +196,7 @@ def hex_dump(data: bytes) -> list[str]:
 # ---- sections ---------------------------------------------------------------------------------------------
 
 def _client_hello(o: _Out, conn: Connection, ch: ClientHello, dump: bool) -> None:
-    o.add(1, o(_BOLD, "ClientHello (client -> server)") + f", {_at(ch)}")
+    o.add(1, o(_BOLD, "ClientHello (client -> server)") + f", {_at(o, ch)}")
     rv = conn.client_record_version
     if ch.sslv2 or rv == registry.SSL2:
         kind = "an SSLv2 CLIENT-HELLO" if ch.legacy_version == registry.SSL2 else "an SSLv2-compatible hello"
@@ -217,7 +216,8 @@ def _client_hello(o: _Out, conn: Connection, ch: ClientHello, dump: bool) -> Non
             o.add(3, o.suite(suite))
         methods = _join(o.small(registry.COMPRESSION_METHODS, m) for m in ch.compression_methods)
         o.add(2, f"Compression methods: {methods or 'none'}")
-    _extensions(o, ch.extensions, ch.extension_errors, _client_decoders(o, ch))
+    extension_lines(o, ch.extensions, ch.extension_errors, client_decoders(o, ch))
+    _damage(o, ch)
     _dump(o, ch, dump)
 
 
@@ -234,18 +234,19 @@ def _client_versions(o: _Out, conn: Connection | None, ch: ClientHello) -> None:
 def _hello_retry(o: _Out, hrr: ServerHello, dump: bool) -> None:
     group = hrr.key_share_group
     o.add(1, o(_BOLD, "HelloRetryRequest (server -> client)")
-          + ("" if group is None else f": selected group {o.code(registry.GROUPS, group)}") + f", {_at(hrr)}")
+          + ("" if group is None else f": selected group {o.code(registry.GROUPS, group)}") + f", {_at(o, hrr)}")
     o.add(2, f"legacy_version: {o.version(hrr.legacy_version)}")
     if hrr.selected_version is not None:
         o.add(2, f"supported_versions (selected): {o.version(hrr.selected_version)}")
     if hrr.cipher_suite is not None:
         o.add(2, f"Cipher suite: {o.suite(hrr.cipher_suite)}")
-    _extensions(o, hrr.extensions, hrr.extension_errors, _server_decoders(o, hrr))
+    extension_lines(o, hrr.extensions, hrr.extension_errors, server_decoders(o, hrr))
+    _damage(o, hrr)
     _dump(o, hrr, dump)
 
 
 def _retry_client_hello(o: _Out, ch: ClientHello, first: ClientHello | None, dump: bool) -> None:
-    o.add(1, o(_BOLD, "ClientHello after HelloRetryRequest (client -> server)") + f", {_at(ch)}")
+    o.add(1, o(_BOLD, "ClientHello after HelloRetryRequest (client -> server)") + f", {_at(o, ch)}")
     _client_versions(o, None, ch)
     if ch.key_share_groups is not None:
         o.add(2, f"key_share: {_join(o.code(registry.GROUPS, g) for g in ch.key_share_groups)}")
@@ -257,12 +258,13 @@ def _retry_client_hello(o: _Out, ch: ClientHello, first: ClientHello | None, dum
             if types:
                 o.add(2, f"Extensions {label} since the first ClientHello: "
                          + _join(o.code(registry.EXTENSIONS, x) for x in types))
-    _extension_errors(o, ch.extensions, ch.extension_errors)
+    extension_errors(o, ch.extension_errors)
+    _damage(o, ch)
     _dump(o, ch, dump)
 
 
 def _server_hello(o: _Out, conn: Connection, sh: ServerHello, dump: bool) -> None:
-    o.add(1, o(_BOLD, "ServerHello (server -> client)") + f", {_at(sh)}")
+    o.add(1, o(_BOLD, "ServerHello (server -> client)") + f", {_at(o, sh)}")
     rv, best = conn.server_record_version, negotiated_version(conn)
     if rv is not None:
         o.add(2, f"Record layer version: {o.version(rv)}" + (f"   {_NOT_NEGOTIATED}" if rv != best else ""))
@@ -281,7 +283,8 @@ def _server_hello(o: _Out, conn: Connection, sh: ServerHello, dump: bool) -> Non
         o.add(2, f"Cipher suite: {o.suite(sh.cipher_suite)}")
     if sh.compression_method is not None:
         o.add(2, f"Compression method: {o.small(registry.COMPRESSION_METHODS, sh.compression_method)}")
-    _extensions(o, sh.extensions, sh.extension_errors, _server_decoders(o, sh))
+    extension_lines(o, sh.extensions, sh.extension_errors, server_decoders(o, sh))
+    _damage(o, sh)
     _dump(o, sh, dump)
 
 
@@ -297,116 +300,24 @@ def _sslv2_server_hello(o: _Out, sh: SSLv2ServerHello, dump: bool) -> None:
     _dump(o, sh, dump)
 
 
-# ---- extensions -------------------------------------------------------------------------------------------
-
-_Decoders = dict[int, Callable[[], str | None]]
-
-
-def _client_decoders(o: _Out, ch: ClientHello) -> _Decoders:
-    """Display of each extension type whose decoded value the ClientHello holds."""
-    def each(values: tuple[int, ...] | tuple[bytes, ...] | None, show: Callable[[Any], str]) -> str | None:
-        return None if values is None else _join(show(v) for v in values)
-
-    def key_share() -> str | None:
-        groups = each(ch.key_share_groups, lambda g: o.code(registry.GROUPS, g))
-        return None if groups is None else f"key shares for {groups or 'no group'}"
-
-    types = {e.type for e in ch.extensions or ()}
-    out: _Decoders = {
-        registry.EXT_SERVER_NAME: lambda: f"host_name {_quote(ch.server_name)}" if ch.server_name is not None
-        else "no host_name",
-        registry.EXT_ALPN: lambda: each(ch.alpn, _quote),
-        registry.EXT_SUPPORTED_VERSIONS: lambda: each(ch.supported_versions, o.version),
-        registry.EXT_SUPPORTED_GROUPS: lambda: each(ch.supported_groups, lambda g: o.code(registry.GROUPS, g)),
-        registry.EXT_SIGNATURE_ALGORITHMS: lambda: each(
-            ch.signature_algorithms, lambda s: o.code(registry.SIGNATURE_SCHEMES, s)),
-        registry.EXT_KEY_SHARE: key_share,
-        registry.EXT_PSK_KEY_EXCHANGE_MODES: lambda: each(
-            ch.psk_key_exchange_modes, lambda m: o.small(registry.PSK_KEY_EXCHANGE_MODES, m, width=1)),
-        registry.EXT_EC_POINT_FORMATS: lambda: each(
-            ch.ec_point_formats, lambda f: o.small(registry.EC_POINT_FORMATS, f)),
-        registry.EXT_ENCRYPTED_CLIENT_HELLO: lambda: "[server_name above is the outer (public) name]",
-    }
-    if registry.EXT_KEY_SHARE not in types:        # the drafts' key_share; ClientHello holds one of the two
-        out[registry.EXT_KEY_SHARE_OLD] = key_share
-    return out
-
-
-def _server_decoders(o: _Out, sh: ServerHello) -> _Decoders:
-    """Display of each extension type whose decoded value the ServerHello / HelloRetryRequest holds."""
-    def group() -> str | None:
-        if sh.key_share_group is None:
-            return None
-        shown = o.code(registry.GROUPS, sh.key_share_group)
-        return f"selected group {shown}" if sh.is_hello_retry_request else f"key share for {shown}"
-
-    types = {e.type for e in sh.extensions or ()}
-    out: _Decoders = {
-        registry.EXT_SUPPORTED_VERSIONS: lambda: o.version(sh.selected_version) if sh.selected_version else None,
-        registry.EXT_ALPN: lambda: None if sh.alpn is None else _quote(sh.alpn),
-        registry.EXT_KEY_SHARE: group,
-    }
-    if registry.EXT_KEY_SHARE not in types:
-        out[registry.EXT_KEY_SHARE_OLD] = group
-    return out
-
-
-def _extensions(o: _Out, exts: tuple[Extension, ...] | None, errors: tuple[ExtensionError, ...],
-                decoders: _Decoders) -> None:
-    if exts is None:
-        o.add(2, "Extensions: none (no extensions block)")
-        return
-    o.add(2, f"Extensions ({len(exts)}):")
-    seen: set[int] = set()
-    for ext in exts:
-        errs = [e for e in errors if _error_in(e, ext)]
-        decode = decoders.get(ext.type)
-        value = decode() if decode is not None and not errs and ext.type not in seen else None
-        seen.add(ext.type)
-        size = len(ext.data)
-        line = f"{o.code(registry.EXTENSIONS, ext.type)}, {size} byte{'' if size == 1 else 's'}"
-        if value is None:
-            value = _raw(ext.data)
-        if value:
-            line += f" {value}" if value.startswith("[") else f": {value}"
-        o.add(3, line + "".join(f"  [malformed: {terminal(e.detail)}]" for e in errs))
-    _extension_errors(o, exts, errors, listed=True)
-
-
-def _extension_errors(o: _Out, exts: tuple[Extension, ...] | None, errors: tuple[ExtensionError, ...],
-                      listed: bool = False) -> None:
-    """Extension errors not shown beside an extension line above."""
-    for e in errors:
-        if not listed or not any(_error_in(e, ext) for ext in exts or ()):
-            o.add(2, f"[malformed extension {e.ext_type:#06x} at offset {e.offset}: {terminal(e.detail)}]")
-
-
-def _error_in(err: ExtensionError, ext: Extension) -> bool:
-    return err.ext_type == ext.type and ext.offset <= err.offset <= ext.offset + 4 + len(ext.data)
-
-
 # ---- helpers ----------------------------------------------------------------------------------------------
-
-def _quote(raw: bytes) -> str:
-    """Wire bytes as a quoted, escaped string (invalid UTF-8 as \\xNN, control characters escaped)."""
-    return '"' + terminal(text(raw) or "").replace('"', '\\"') + '"'
-
-
-def _raw(data: bytes) -> str:
-    if data and not any(data):
-        return "all zero"
-    shown = data[:_RAW_SHOWN].hex()
-    return shown + ("…" if len(data) > _RAW_SHOWN else "")
-
 
 def _session_id(session_id: bytes) -> str:
     return f"Session ID ({len(session_id)} bytes)" + (f": {session_id.hex()}" if session_id else "")
 
 
-def _at(hello: ClientHello | ServerHello) -> str:
-    """Where the handshake message starts in its direction's stream (its body is at ``hello.offset``)."""
+def _at(o: _Out, hello: ClientHello | ServerHello) -> str:
+    """Where the handshake message starts in its direction's stream (its body is at ``hello.offset``), and
+    where its extension block is damaged, if it is."""
     header = 1 if isinstance(hello, ClientHello) and hello.sslv2 else 4
-    return f"message at stream offset {hello.offset - header}"
+    damage = "" if hello.malformed is None else ", " + o(_RED, f"malformed at offset {hello.malformed_offset}")
+    return f"message at stream offset {hello.offset - header}{damage}"
+
+
+def _damage(o: _Out, hello: ClientHello | ServerHello) -> None:
+    """The damage in the extension block, under the fields read before it."""
+    if hello.malformed is not None:
+        o.add(2, o(_RED, f"[malformed extension block: {terminal(hello.malformed)}]"))
 
 
 def _dump(o: _Out, hello: object, on: bool) -> None:

@@ -34,7 +34,8 @@ HELLO_RETRY_REQUEST = "hello_retry_request"
 _HOST_NAME = 0                    # NameType host_name (RFC 6066 §3)
 _ECH_OUTER, _ECH_INNER = 0, 1     # ECHClientHelloType (draft-ietf-tls-esni)
 _ECH_CONFIRMATION_LEN = 8
-_DUPLICATE = "duplicate extension"
+#: The detail of a repeated type's ``ExtensionError``, which sits at that extension's type field.
+DUPLICATE = "duplicate extension"
 _ODD = object()                   # a fast decoder's "not plainly valid: ask the Reader decoder"
 
 
@@ -80,7 +81,7 @@ def decode_extensions(context: str, extensions: tuple[Extension, ...] | None
     for ext in extensions:
         ext_type = ext.type
         if ext_type in seen:
-            errors.append(ExtensionError(ext_type, ext.offset, _DUPLICATE))
+            errors.append(ExtensionError(ext_type, ext.offset, DUPLICATE))
             continue
         seen.add(ext_type)
         decoders = plan.get(ext_type)
@@ -128,7 +129,7 @@ def read_extension_block(context: str, buf: bytes, at: int, base: int
         _set_offset(ext, base + pos)
         append(ext)
         if ext_type in seen:
-            errors.append(ExtensionError(ext_type, base + pos, _DUPLICATE))
+            errors.append(ExtensionError(ext_type, base + pos, DUPLICATE))
         else:
             seen.add(ext_type)
             decoders = plan.get(ext_type)

@@ -5,7 +5,11 @@ Imports: tls.reader, tls.extensions, tls.registry, errors.
 Every ``parse_*`` takes the message body and the absolute stream offset of its first byte
 (``HandshakeMessage.body_offset`` / ``SSLv2Message.body_offset``), and either returns a frozen result or
 raises ``MalformedHandshake`` with the absolute offset of the bad field. A known extension with a bad body
-does not fail the hello: it stays raw in ``extensions`` and is listed in ``extension_errors``.
+does not fail the hello: it stays raw in ``extensions`` and is listed in ``extension_errors``. Nor does a
+damaged extension block (bad extension framing, a block length past the end, trailing bytes): the fields
+before it and the extensions that frame are kept, decoded as usual, and ``malformed``/``malformed_offset``
+hold the error that the block raised; damage before the block (random, session id, suites, compression)
+still raises, and so does a damaged block of a hello whose layout is chosen by the lengths that broke.
 
 A well-formed ClientHello or RFC-layout ServerHello (a bytes body) is read first by direct, bounds-checked
 indexing (``_fast_*``, about twice as fast: one per connection and direction); anything short, long or
@@ -13,19 +17,19 @@ unusual is read again by the ``Reader`` code, which raises every error, so both 
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from pcaptls.errors import MalformedHandshake
 from pcaptls.tls import registry
 from pcaptls.tls.extensions import (
-    CLIENT_HELLO, HELLO_RETRY_REQUEST, SERVER_HELLO, Extension, ExtensionError, decode_extensions, parse_extensions,
-    read_extension_block,
+    CLIENT_HELLO, DUPLICATE, HELLO_RETRY_REQUEST, SERVER_HELLO, Extension, ExtensionError, decode_extensions,
+    parse_extensions, read_extension_block,
 )
 from pcaptls.tls.reader import Reader, u16_struct
 
 __all__ = [
-    "ClientHello", "Extension", "ExtensionError", "SSLv2ServerHello", "ServerHello", "parse_client_hello",
+    "DUPLICATE", "ClientHello", "Extension", "ExtensionError", "SSLv2ServerHello", "ServerHello", "parse_client_hello",
     "parse_hello_retry_request_draft", "parse_server_hello", "parse_sslv2_client_hello", "parse_sslv2_server_hello",
 ]
 
@@ -61,6 +65,8 @@ class ClientHello:
     offset: int = 0                             # absolute offset of the body
     sslv2_cipher_specs: tuple[int, ...] = ()    # all 3-byte specs of an SSLv2 hello
     raw: bytes = b""                            # the whole message as on the wire, when the caller keeps it
+    malformed: str | None = None                # the extension block is damaged: the error, as MalformedHandshake
+    malformed_offset: int | None = None         #   says it; and its absolute offset (the fields before are kept)
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +84,8 @@ class ServerHello:
     extension_errors: tuple[ExtensionError, ...]
     offset: int = 0                             # absolute offset of the body
     raw: bytes = b""                            # the whole message as on the wire, when the caller keeps it
+    malformed: str | None = None                # as ClientHello.malformed
+    malformed_offset: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,10 +112,9 @@ def parse_client_hello(body: bytes, offset: int) -> ClientHello:
     session_id = _session_id(r, "client_hello legacy_session_id")
     cipher_suites = r.uints(2, 2, "client_hello cipher_suites")
     compression = r.uints(1, 1, "client_hello legacy_compression_methods")
-    extensions = None if r.at_end() else parse_extensions(r)
-    r.expect_end("client_hello")
-    return _client_hello(version, random, session_id, cipher_suites, compression, extensions,
-                         *decode_extensions(CLIENT_HELLO, extensions), offset)
+    extensions, damage = _extensions_until_damage(r, "client_hello")
+    return _marked(_client_hello(version, random, session_id, cipher_suites, compression, extensions,
+                                 *decode_extensions(CLIENT_HELLO, extensions), offset), damage)
 
 
 def parse_server_hello(body: bytes, offset: int) -> ServerHello:
@@ -127,14 +134,14 @@ def parse_server_hello(body: bytes, offset: int) -> ServerHello:
     version = r.uint(2, "server_hello legacy_version")
     random = r.raw(_RANDOM_LEN, "server_hello random")
     draft = _has_draft_layout(version, r)
+    guessed = not draft and _draft_number(version) is None and registry.normalize_version(version) == registry.TLS1_3
     session_id = b"" if draft else _session_id(r, "server_hello legacy_session_id_echo")
     cipher_suite = r.uint(2, "server_hello cipher_suite")
     compression = None if draft else r.uint(1, "server_hello legacy_compression_method")
-    extensions = None if r.at_end() else parse_extensions(r)
-    r.expect_end("server_hello")
+    extensions, damage = _extensions_until_damage(r, "server_hello")
     context = HELLO_RETRY_REQUEST if random == registry.HRR_RANDOM else SERVER_HELLO
-    return _server_hello(version, random, session_id, cipher_suite, compression, extensions,
-                         *decode_extensions(context, extensions), context, offset)
+    return _marked(_server_hello(version, random, session_id, cipher_suite, compression, extensions,
+                                 *decode_extensions(context, extensions), context, offset), damage, guessed)
 
 
 def parse_hello_retry_request_draft(body: bytes, offset: int) -> ServerHello:
@@ -149,10 +156,10 @@ def parse_hello_retry_request_draft(body: bytes, offset: int) -> ServerHello:
     draft = _draft_number(version)
     with_suite = r.remaining >= 4 and _ends_at(r, 2) if draft is None else draft >= _FIRST_HRR_DRAFT_WITH_SUITE
     cipher_suite = r.uint(2, "hello_retry_request cipher_suite") if with_suite else None
-    extensions = parse_extensions(r)
-    r.expect_end("hello_retry_request")
-    return _server_hello(version, b"", b"", cipher_suite, None, extensions,
-                         *decode_extensions(HELLO_RETRY_REQUEST, extensions), HELLO_RETRY_REQUEST, offset)
+    extensions, damage = _extensions_until_damage(r, "hello_retry_request", optional=False)
+    return _marked(_server_hello(version, b"", b"", cipher_suite, None, extensions,
+                                 *decode_extensions(HELLO_RETRY_REQUEST, extensions), HELLO_RETRY_REQUEST, offset),
+                   damage, draft is None and not with_suite)
 
 
 def parse_sslv2_client_hello(body: bytes, offset: int) -> ClientHello:
@@ -192,6 +199,52 @@ def parse_sslv2_server_hello(body: bytes, offset: int) -> SSLv2ServerHello:
 
 
 # ---- helpers ------------------------------------------------------------------------------------------
+
+def _marked(hello: Any, damage: MalformedHandshake | None, guessed: bool = False) -> Any:
+    """``hello`` with the damage of its extension block, if any. When the layout was chosen because the
+    lengths added up one way (a TLS 1.3 code of unknown draft) and they did not, the layout is a guess:
+    the damage is raised, as damage before the block is."""
+    if damage is None:
+        return hello
+    if guessed:
+        raise damage
+    return replace(hello, malformed=str(damage), malformed_offset=damage.offset)
+
+
+def _extensions_until_damage(r: Reader, what: str, *, optional: bool = True
+                             ) -> tuple[tuple[Extension, ...] | None, MalformedHandshake | None]:
+    """The extension block that ends a hello (``what``) at ``r``, as far as it frames: ``(extensions, None)``
+    for a sound block (``(None, None)`` for none, when it is ``optional``); for a damaged one (bad extension
+    framing, a block length past the end, bytes after the block) ``(the extensions that frame before the
+    damage, the error parse_extensions + expect_end raise)``. A block length past the end is taken to mean
+    "to the end" (tshark: "Vector length 65472 is too large, truncating it to 130").
+    """
+    if optional and r.at_end():
+        return None, None
+    rest = r.lookahead()
+    try:
+        extensions = parse_extensions(r)
+        r.expect_end(what)
+    except MalformedHandshake as exc:
+        return _framed_extensions(rest), exc
+    return extensions, None
+
+
+def _framed_extensions(r: Reader) -> tuple[Extension, ...]:
+    """The extensions of the (damaged) block at ``r`` that frame in the bytes there, up to the first that
+    does not. Never raises: every read is checked against what is left first."""
+    if r.remaining < 2:
+        return ()
+    length = r.uint(2, "extensions length")
+    block, out = r.sub(min(length, r.remaining), "extensions"), []
+    while block.remaining >= 4:
+        at = block.offset
+        ext_type, size = block.uint(2, "extension type"), block.uint(2, "extension length")
+        if size > block.remaining:
+            break
+        out.append(Extension(ext_type, block.raw(size, "extension data"), at))
+    return tuple(out)
+
 
 def _session_id(r: Reader, what: str) -> bytes:
     start = r.offset

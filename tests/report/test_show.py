@@ -3,17 +3,21 @@ from __future__ import annotations
 
 import dataclasses
 import re
+import sys
+from collections.abc import Callable
 
 import pytest
 
 import pcaptls
+from pcaptls.pipeline import InspectOptions
 from pcaptls.report.show import hex_dump, render_connection, render_connections
 from pcaptls.results import Connection
-from pcaptls.tls.hello import Extension, ExtensionError
+from pcaptls.tls.hello import Extension, ExtensionError, parse_client_hello
 from tests.conftest import CAPTURES, CORPUS
 
 SGR = re.compile(r"\x1b\[[0-9;]*m")
 SSL2_CAPTURE = CORPUS / "zeek" / "ssl-v2.pcap"
+DUPLICATES = CAPTURES / "reliability"          # one ClientHello with N duplicate empty extensions 0xfafa
 
 
 def _conns(rel: str) -> tuple[Connection, ...]:
@@ -172,6 +176,55 @@ def test_unknown_malformed_and_draft_values() -> None:
 
 
 
+def test_a_repeated_extension_marks_the_repeat_only() -> None:
+    """live/tls13.pcap's ClientHello with its supported_versions sent twice in a row (the wire bytes, one
+    extension copied): the first is decoded as usual, the copy is the duplicate."""
+    conn = _one("live/tls13.pcap")
+    ch = conn.client_hello
+    assert ch is not None and ch.extensions
+    exts = ch.extensions
+    body = _client_hello_body(conn)
+    start = exts[0].offset - ch.offset                       # first extension, in the body
+    wire = [body[e.offset - ch.offset:e.offset - ch.offset + 4 + len(e.data)] for e in exts]
+    versions = next(i for i, e in enumerate(exts) if e.type == 0x002B)
+    wire.insert(versions + 1, wire[versions])
+    block = b"".join(wire)
+    twice = parse_client_hello(body[:start - 2] + len(block).to_bytes(2, "big") + block, ch.offset)
+    assert [e.ext_type for e in twice.extension_errors] == [0x002B]
+    out = render_connection(dataclasses.replace(conn, client_hello=twice))
+    out = out[:out.index("ServerHello (server -> client)")]
+    lines = [line.strip() for line in out.splitlines() if line.strip().startswith("supported_versions (0x002b)")]
+    assert lines == ["supported_versions (0x002b), 5 bytes: TLS 1.3 (0x0304), TLS 1.2 (0x0303)",
+                     "supported_versions (0x002b), 5 bytes: 0403040303  [malformed: duplicate extension]"]
+    assert "[malformed extension" not in out
+
+
+def test_a_damaged_extension_block_is_marked_with_its_offset() -> None:
+    conns = _conns("crafted/damaged_extensions.pcap")
+    out = render_connection(conns[0])
+    ch = conns[0].client_hello
+    assert ch is not None and ch.malformed_offset is not None
+    assert _line(out, "ClientHello (client -> server)").endswith(f", malformed at offset {ch.malformed_offset}")
+    assert _line(out, "[malformed extension block:") == (
+        f"[malformed extension block: extension 0x0015 at offset {ch.malformed_offset}: need 64 bytes, 4 left]")
+    assert _line(out, "Extensions (3):") and _line(out, "supported_versions:").endswith("TLS 1.2 (0x0303)")
+    assert _line(out, "Client's highest version:") == "Client's highest version: TLS 1.3"
+    server = render_connection(conns[2])
+    sh = conns[2].server_hello
+    assert sh is not None and _line(server, "ServerHello (server -> client)").endswith(
+        f", malformed at offset {sh.malformed_offset}")
+    assert "\x1b[31mmalformed at offset" in render_connection(conns[2], color=True)
+    assert "malformed" not in render_connection(_one("live/tls12.pcap"))
+
+
+def _client_hello_body(conn: Connection) -> bytes:
+    """The ClientHello body of ``conn`` as on the wire (read again with the raw bytes kept)."""
+    again = pcaptls.inspect_file(conn.capture, options=InspectOptions(keep_raw=True))
+    hello = next(c for c in again.connections if c.conn == conn.conn).client_hello
+    assert hello is not None and hello.raw[0] == 1
+    return hello.raw[4:]
+
+
 def test_hex_dump_when_the_hello_keeps_its_bytes() -> None:
     assert hex_dump(b"\x16\x03\x01ABCDEFGHIJKLM\x00\x7f\x80") == [
         "00000000  16 03 01 41 42 43 44 45  46 47 48 49 4a 4b 4c 4d   |...ABCDEFGHIJKLM|",
@@ -192,3 +245,67 @@ def test_render_connections_joins_with_a_blank_line() -> None:
     assert render_connections([a, b]) == render_connection(a) + "\n" + render_connection(b)
     assert render_connections([a, b], color=True).count("\x1b[1mConnection ") == 2
     assert render_connections([]) == ""
+
+
+# ---- work linear in the hello: counted in function calls (an operation count, not a time) ----------------
+
+class _OverBudget(Exception):
+    pass
+
+
+def _calls(work: Callable[[], object], budget: int) -> int:
+    """How many Python and C function calls ``work()`` makes; raises ``_OverBudget`` past ``budget`` (so
+    quadratic code fails in a moment instead of running for minutes under the profile hook)."""
+    count = 0
+
+    def profile(frame: object, event: str, arg: object) -> None:
+        nonlocal count
+        if event in ("call", "c_call"):
+            count += 1
+            if count > budget:
+                raise _OverBudget
+
+    sys.setprofile(profile)
+    try:
+        work()
+    finally:
+        sys.setprofile(None)
+    return count
+
+
+@pytest.mark.parametrize("hexdump", [False, True])
+def test_show_work_grows_linearly_with_duplicate_extensions(hexdump: bool) -> None:
+    """N duplicate extensions give N-1 errors; every extension was once compared with every error (N = 10,000:
+    27 s, 300 million calls). Parsing (with the raw bytes kept, as ``show --hex`` does) and rendering must
+    cost about the same per extension at N and 2N."""
+    options = InspectOptions(keep_raw=hexdump)
+    work = {}
+    for n in (5000, 10000):
+        path = str(DUPLICATES / f"dup{n}.pcap")
+        budget = 200 * n                                # about 55 calls per extension today
+        conn = _one_of(path, options)
+        work[n] = (_calls(lambda: pcaptls.inspect_file(path, options=options), budget),
+                   _calls(lambda: render_connection(conn, hexdump=hexdump), budget))
+    for stage, (at_n, at_2n) in zip(("inspect", "show"), zip(work[5000], work[10000])):
+        assert 1.8 * at_n < at_2n < 2.2 * at_n, (stage, at_n, at_2n)
+
+
+def test_show_lists_every_one_of_thousands_of_duplicate_extensions() -> None:
+    conn = _one_of(str(DUPLICATES / "dup10000.pcap"), InspectOptions(keep_raw=True))
+    out = render_connection(conn, hexdump=True)
+    assert "\n    Extensions (10001):\n      server_name (0x0000), 16 bytes: host_name \"dup.example\"\n" in out
+    grease = [line for line in out.splitlines() if line.startswith("      GREASE (0xfafa), 0 bytes")]
+    assert len(grease) == 10000
+    # the first is no duplicate; each later one is, once (a duplicate's error is at its own type field,
+    # which is also where the extension before it ends)
+    assert grease[0] == "      GREASE (0xfafa), 0 bytes"
+    assert set(grease[1:]) == {"      GREASE (0xfafa), 0 bytes  [malformed: duplicate extension]"}
+    assert len(conn.errors) == 9999 and {e.kind for e in conn.errors} == {"malformed_extension"}
+    hello = conn.client_hello
+    assert hello is not None and _line(out, "Hex dump (").startswith(f"Hex dump ({len(hello.raw)} bytes):")
+
+
+def _one_of(path: str, options: InspectOptions) -> Connection:
+    conns = pcaptls.inspect_file(path, options=options).connections
+    assert len(conns) == 1
+    return conns[0]

@@ -6,6 +6,7 @@ layer built with every random field pinned (STYLE §3.6), the SSLv2 and draft on
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 
 import pytest
 from hypothesis import given
@@ -354,8 +355,8 @@ def test_old_key_share_and_ech_in_a_client_hello() -> None:
 @pytest.mark.parametrize(("parse", "body", "what", "offset"), [
     (parse_client_hello, TLS12_CLIENT_HELLO[:34] + b"\x21" + bytes(33) + b"\x00\x00\x00",      # session id of 33
      "client_hello legacy_session_id", BASE + 34),
-    (parse_client_hello, TLS12_CLIENT_HELLO + b"\x00", "client_hello", BASE + len(TLS12_CLIENT_HELLO)),
-    (parse_server_hello, TLS13_SERVER_HELLO + b"\x00", "server_hello", BASE + len(TLS13_SERVER_HELLO)),
+    (parse_client_hello, TLS12_CLIENT_HELLO[:41] + b"\x02\x00",             # 2 compression methods, 1 there
+     "client_hello legacy_compression_methods", BASE + 42),
     (parse_sslv2_client_hello, SSLV2_CLIENT_HELLO[:2] + b"\x00\x3b" + SSLV2_CLIENT_HELLO[4:],     # 59 % 3 != 0
      "sslv2 cipher_specs", BASE + 2),
     (parse_sslv2_server_hello, SSLV2_SERVER_HELLO[:6] + b"\x00\x11" + SSLV2_SERVER_HELLO[8:],
@@ -368,33 +369,126 @@ def test_bad_framing_raises_with_the_offset(parse: Callable[[bytes, int], object
     assert (info.value.what, info.value.offset) == (what, offset)
 
 
-# ---- (b) every truncation -----------------------------------------------------------------------------
+# ---- a damaged extension block: the hello is kept, marked malformed ----------------------------------
 
 Parser = Callable[[bytes, int], object]
-HELLOS: dict[str, tuple[Parser, bytes, int | None]] = {     # parser, body, cut that is still valid (no extensions)
+
+
+def _server_hello_with(extensions: bytes) -> bytes:
+    at = TLS13_SERVER_HELLO_EXTENSIONS_AT
+    return TLS13_SERVER_HELLO[:at] + len(extensions).to_bytes(2, "big") + extensions
+
+
+SNI_EXT = TLS12_CLIENT_HELLO[45:65]           # server_name "example.com", 20 bytes with its type and length
+ALPN_EXT = TLS12_CLIENT_HELLO[65:83]          # ALPN h2, http/1.1
+X = TLS12_CLIENT_HELLO_EXTENSIONS_AT          # where the extension block starts in the ClientHello
+DAMAGED_HELLOS = {                            # name -> (parser, body, extensions kept, the error, its offset)
+    "trailing byte": (parse_client_hello, TLS12_CLIENT_HELLO + b"\x00", 5,
+                      "client_hello at offset 1109: 1 unexpected trailing bytes", BASE + 109),
+    "block length past the end": (
+        parse_client_hello, TLS12_CLIENT_HELLO[:X] + b"\x00\x50" + TLS12_CLIENT_HELLO[X + 2:], 5,   # 80 > 64
+        "extensions at offset 1045: need 80 bytes, 64 left", BASE + X + 2),
+    "extension past the block": (
+        parse_client_hello, _client_hello_with(SNI_EXT + ALPN_EXT + b"\x00\x0a\x00\x09\x00\x04"), 2,
+        "extension 0x000a at offset 1087: need 9 bytes, 2 left", BASE + X + 2 + 38 + 4),
+    "extension header cut": (parse_client_hello, _client_hello_with(SNI_EXT + b"\x00\x10\x00"), 1,
+                             "extension length at offset 1067: need 2 bytes, 1 left", BASE + X + 2 + 20 + 2),
+    "one byte for the block length": (parse_client_hello, TLS12_CLIENT_HELLO[:X] + b"\x00", 0,
+                                      "extensions length at offset 1043: need 2 bytes, 1 left", BASE + X),
+    "server hello, extension past the block": (
+        parse_server_hello, _server_hello_with(TLS13_SERVER_HELLO[72:78] + b"\x00\x33\x00\x30\x00\x1d"), 1,
+        "extension 0x0033 at offset 1082: need 48 bytes, 2 left", BASE + 82),
+    "server hello, trailing bytes": (parse_server_hello, TLS13_SERVER_HELLO + b"\x00\x00", 2,
+                                     "server_hello at offset 1118: 2 unexpected trailing bytes", BASE + 118),
+}
+
+
+@pytest.mark.parametrize("name", DAMAGED_HELLOS)
+def test_a_damaged_extension_block_keeps_what_was_read(name: str) -> None:
+    """legacy_version, random, session id, suites, compression and the extensions before the damage are kept,
+    decoded as usual; the hello says what the damage is and where (MalformedHandshake's text and offset)."""
+    parse, body, kept, error, offset = DAMAGED_HELLOS[name]
+    hello = parse(body, BASE)
+    assert (hello.malformed, hello.malformed_offset) == (error, offset)  # type: ignore[attr-defined]
+    assert len(hello.extensions) == kept  # type: ignore[attr-defined]
+    block_at = X if parse is parse_client_hello else TLS13_SERVER_HELLO_EXTENSIONS_AT
+    assert _sound(hello) == parse(_rebuilt(body, block_at, hello), BASE)
+
+
+def test_a_damaged_client_hello_decodes_the_extensions_before_the_damage() -> None:
+    parse, body, *_ = DAMAGED_HELLOS["extension past the block"]
+    hello = parse_client_hello(body, BASE)
+    assert (hello.server_name, hello.alpn, hello.supported_groups) == (b"example.com", (b"h2", b"http/1.1"), None)
+    assert (hello.legacy_version, hello.cipher_suites, hello.compression_methods) == (0x0303, (0xC02F, 0x009C), (0,))
+    assert hello.random == b"\x01" * 32 and hello.extension_errors == ()
+    sound = parse_client_hello(TLS12_CLIENT_HELLO, BASE)
+    assert (sound.malformed, sound.malformed_offset) == (None, None)
+
+
+@pytest.mark.parametrize(("parse", "body"), [
+    (parse_server_hello, b"\x03\x04" + TLS13_SERVER_HELLO[2:] + b"\x00"),      # 0x0304: layout chosen by size
+    (parse_hello_retry_request_draft, b"\x7e\x01" + b"\x13\x01" + b"\x00\x06" + b"\x00\x28\x00\x02\x00"),
+])
+def test_a_damaged_block_still_fails_a_hello_whose_layout_its_lengths_chose(parse: Parser, body: bytes) -> None:
+    """For a TLS 1.3 code of unknown draft the layout is the one whose lengths add up; when none does, the
+    fields read are a guess, so the hello fails as before (the same bytes with 0x0303 are kept)."""
+    with pytest.raises(MalformedHandshake):
+        parse(body, BASE)
+    assert parse_server_hello(b"\x03\x03" + TLS13_SERVER_HELLO[2:] + b"\x00", BASE).malformed is not None
+
+
+def _sound(hello: object) -> object:
+    """``hello`` without its malformed mark."""
+    return replace(hello, malformed=None, malformed_offset=None)  # type: ignore[type-var]
+
+
+def _rebuilt(body: bytes, block_at: int, hello: object) -> bytes:
+    """The body up to its extension block (at ``block_at``), then a sound block of the extensions ``hello`` kept."""
+    block = b"".join(e.type.to_bytes(2, "big") + len(e.data).to_bytes(2, "big") + e.data
+                     for e in hello.extensions)  # type: ignore[attr-defined]
+    return body[:block_at] + len(block).to_bytes(2, "big") + block
+
+
+# ---- (b) every truncation -----------------------------------------------------------------------------
+
+HELLOS: dict[str, tuple[Parser, bytes, int | None]] = {     # parser, body, where its extension block starts
     "tls12-client-hello": (parse_client_hello, TLS12_CLIENT_HELLO, TLS12_CLIENT_HELLO_EXTENSIONS_AT),
     "tls13-client-hello": (parse_client_hello, TLS13_CLIENT_HELLO, TLS13_CLIENT_HELLO_EXTENSIONS_AT),
     "tls13-server-hello": (parse_server_hello, TLS13_SERVER_HELLO, TLS13_SERVER_HELLO_EXTENSIONS_AT),
     "hello-retry-request": (parse_server_hello, HELLO_RETRY_REQUEST, HELLO_RETRY_REQUEST_EXTENSIONS_AT),
     "draft18-server-hello": (parse_server_hello, DRAFT18_SERVER_HELLO, DRAFT18_SERVER_HELLO_EXTENSIONS_AT),
     "draft19-hello-retry-request": (parse_hello_retry_request_draft,
-                                    b"\x7f\x13\x13\x01\x00\x06\x00\x28\x00\x02\x00\x17", None),
+                                    b"\x7f\x13\x13\x01\x00\x06\x00\x28\x00\x02\x00\x17", 4),
     "sslv2-client-hello": (parse_sslv2_client_hello, SSLV2_CLIENT_HELLO, None),
     "sslv2-server-hello": (parse_sslv2_server_hello, SSLV2_SERVER_HELLO, None),
 }
+OPTIONAL_BLOCK = {"draft19-hello-retry-request": False}     # a draft HelloRetryRequest must have extensions
 
 
 @pytest.mark.parametrize(("name", "cut"), [(name, cut) for name, (_, body, _) in HELLOS.items()
                                            for cut in range(len(body))])
-def test_every_truncation_raises_inside_the_cut(name: str, cut: int) -> None:
-    parse, body, valid_cut = HELLOS[name]
-    if cut == valid_cut:
-        assert parse(body[:cut], BASE).extensions is None  # type: ignore[attr-defined]
+def test_every_truncation_raises_inside_the_cut_or_keeps_what_was_read(name: str, cut: int) -> None:
+    """Cut before the extension block: MalformedHandshake inside the cut. Cut where the block starts: a hello
+    without one. Cut inside it: the hello with the extensions that fit, marked malformed inside the cut."""
+    parse, body, block_at = HELLOS[name]
+    if block_at is None or cut < block_at:
+        with pytest.raises(MalformedHandshake) as info:
+            parse(body[:cut], BASE)
+        assert type(info.value) is MalformedHandshake
+        assert BASE <= info.value.offset <= BASE + cut
         return
-    with pytest.raises(MalformedHandshake) as info:
-        parse(body[:cut], BASE)
-    assert type(info.value) is MalformedHandshake
-    assert BASE <= info.value.offset <= BASE + cut
+    hello = parse(body[:cut], BASE)
+    if cut == block_at and OPTIONAL_BLOCK.get(name, True):
+        assert hello.extensions is None and hello.malformed is None  # type: ignore[attr-defined]
+        return
+    assert hello.malformed is not None  # type: ignore[attr-defined]
+    assert BASE + block_at <= hello.malformed_offset <= BASE + cut  # type: ignore[attr-defined]
+    full = parse(body, BASE).extensions  # type: ignore[attr-defined]
+    kept = hello.extensions  # type: ignore[attr-defined]
+    assert kept == full[:len(kept)]
+    assert all(e.offset + 4 + len(e.data) <= BASE + cut for e in kept)
+    assert len(kept) == sum(e.offset + 4 + len(e.data) <= BASE + cut for e in full)     # every one that fits
+    assert _sound(hello) == parse(_rebuilt(body, block_at, hello), BASE)
 
 
 # ---- (c) arbitrary and mutated bytes -------------------------------------------------------------------
@@ -429,6 +523,8 @@ def test_arbitrary_bytes_parse_or_raise_malformed_handshake(parse: Parser, data:
     else:
         for err in getattr(result, "extension_errors", ()):
             assert BASE <= err.offset <= BASE + len(data)
+        if getattr(result, "malformed", None) is not None:
+            assert BASE <= result.malformed_offset <= BASE + len(data)  # type: ignore[union-attr]
 
 
 @pytest.mark.parametrize(("version", "draft_layout"), [
