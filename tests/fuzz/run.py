@@ -31,6 +31,7 @@ from tests.fuzz.sandbox import FAILURES, OUTCOMES, Result, rss_kb, run_cases
 from tests.fuzz.targets import TARGETS, warm_up
 
 WARM_UP_SAMPLE = CAPTURES / "live" / "tls12.pcap"
+_SANITIZER = re.compile(r"^SUMMARY: ((?:Address|UndefinedBehavior)Sanitizer: .*)$|(runtime error: .*)$", re.M)
 _FRAME = re.compile(r'^\s*File "([^"]+)", line \d+, in (\S+)', re.M)
 
 
@@ -56,7 +57,10 @@ def signature(target: str, res: Result, work: str) -> str:
         first = res.detail.splitlines()[0]
         return f"internal: {_normalise(first.split('(a pcaptls bug): ', 1)[-1], work)}"
     if res.outcome == "crash":
-        return f"crash: {res.detail.splitlines()[0]}"
+        # the sanitizer's own summary: "AddressSanitizer: heap-buffer-overflow .../_skip.c:41 in rd32"
+        found = min(_SANITIZER.finditer(res.detail), key=lambda m: m.group(1) is None, default=None)
+        what = (found.group(1) or found.group(2)) if found else ""
+        return f"crash: {res.detail.splitlines()[0]}" + (f": {what[:200]}" if what else "")
     if res.outcome == "contract":
         return f"contract: {_normalise(res.detail.splitlines()[0], work)}"
     return res.outcome
@@ -209,7 +213,8 @@ def main(argv: list[str] | None = None) -> int:
 
         last_report = t0
         interrupted = False
-        results = run_cases(jobs(), jobs=args.jobs, budget_s=args.budget, max_rss_mb=args.max_rss_mb)
+        results = run_cases(jobs(), jobs=args.jobs, budget_s=args.budget, max_rss_mb=args.max_rss_mb,
+                            kill_rss_mb=max(1024.0, 4 * args.max_rss_mb))
         try:
             for (index, target), res in results:
                 inp, waiting = live[index]

@@ -28,7 +28,7 @@ TRACEBACK, INTERNAL, CONTRACT, HANG, MEMORY, CRASH = "traceback", "internal", "c
 OUTCOMES = (OK, EXPECTED, TRACEBACK, INTERNAL, CONTRACT, HANG, MEMORY, CRASH)
 FAILURES = frozenset(OUTCOMES[2:])
 _POLL_S = 0.05                      # how often running children's RSS and deadlines are looked at
-_LOG_TAIL = 4000                    # characters of a dead child's stdout/stderr kept in its result
+_LOG_TAIL = 4000                    # characters kept of the start and of the end of a dead child's output
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,13 +92,16 @@ class _Running:
 
 
 def _tail(path: str) -> str:
+    """The start and the end of what a dead child wrote: a sanitizer report begins with what went wrong,
+    faulthandler's Python stack comes last."""
     try:
         with open(path, "rb") as f:
-            f.seek(0, os.SEEK_END)
-            f.seek(max(0, f.tell() - _LOG_TAIL))
-            return f.read().decode("utf-8", "replace")
+            text = f.read().decode("utf-8", "replace")
     except OSError:
         return ""
+    if len(text) <= 2 * _LOG_TAIL:
+        return text
+    return f"{text[:_LOG_TAIL]}\n[... {len(text) - 2 * _LOG_TAIL} characters ...]\n{text[-_LOG_TAIL:]}"
 
 
 def _finish(run: _Running, status: int, max_rss_kb: int) -> Result:
@@ -110,7 +113,7 @@ def _finish(run: _Running, status: int, max_rss_kb: int) -> Result:
     if os.WIFSIGNALED(status) or got is None:
         how = (f"killed by signal {signal.Signals(os.WTERMSIG(status)).name}" if os.WIFSIGNALED(status)
                else f"exited with status {os.WEXITSTATUS(status)} without a result")
-        return Result(CRASH, f"{how}\n--- output of the child (tail) ---\n{_tail(run.log)}", seconds, 0, 0)
+        return Result(CRASH, f"{how}\n--- what the child wrote ---\n{_tail(run.log)}", seconds, 0, 0)
     outcome, detail = got["outcome"], got["detail"]
     if got["peak"] > max_rss_kb and outcome not in FAILURES:
         outcome, detail = MEMORY, (f"peak RSS {got['peak'] / 1024:.1f} MB > {max_rss_kb / 1024:.0f} MB (started at "

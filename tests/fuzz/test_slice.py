@@ -34,4 +34,4 @@ def test_fuzz_slice(target: str, tmp_path) -> None:
              f"python3 -m tests.fuzz.run --seed {SLICE_SEED} --case {f['case']} --targets {target} --out /tmp/x"
              for f in failures]
     assert not failures, (f"{len(failures)} of {SLICE_INPUTS} fuzz cases fail on {target} "
-                          f"({summary['by_outcome']}):\n" + "\n".join(lines))
+                          f"({summary['by_outcome']}; inputs and what happened in {out}):\n" + "\n".join(lines))
