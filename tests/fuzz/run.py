@@ -43,7 +43,8 @@ def _normalise(text: str, work: str) -> str:
 
 def signature(target: str, res: Result, work: str) -> str:
     """What groups failures of one cause: the exception and the innermost pcaptls frame for a traceback,
-    the error after "internal error" for an internal one, the outcome and target otherwise."""
+    the error after "internal error" for an internal one, the signal and the sanitizer's summary for a
+    crash, the first line for a broken contract, the outcome and target for a hang or memory failure."""
     if res.outcome == "traceback":
         lines = [l for l in res.detail.strip().splitlines() if l.strip()]
         last = lines[-1] if lines else "?"
@@ -63,7 +64,7 @@ def signature(target: str, res: Result, work: str) -> str:
         return f"crash: {res.detail.splitlines()[0]}" + (f": {what[:200]}" if what else "")
     if res.outcome == "contract":
         return f"contract: {_normalise(res.detail.splitlines()[0], work)}"
-    return res.outcome
+    return f"{res.outcome} ({target})"
 
 
 def _last_line(res: Result) -> str:
@@ -96,7 +97,8 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     return args
 
 
-def _accelerator() -> str | None:
+def accelerator() -> str | None:
+    """The C accelerator's file, if the capture reader uses it."""
     from pcaptls.capture import framing
     if framing._PcapSkipper is None:
         return None
@@ -172,7 +174,7 @@ class Summary:
             "budget_s": self.args.budget, "jobs": self.args.jobs,
             "slowest": [{"case": i, "target": t, "seconds": round(s, 2)} for s, i, t in self.slowest],
             "corpus": {"files": len(fuzz_cases.corpus()), "digest": fuzz_cases.corpus_digest()},
-            "accelerator": _accelerator(), "python": sys.version.split()[0],
+            "accelerator": accelerator(), "python": sys.version.split()[0],
         }
         (self.out / "summary.json").write_text(json.dumps(data, indent=1, default=dict) + "\n", encoding="utf-8")
         return data

@@ -13,6 +13,7 @@ import sys
 import pytest
 
 from tests.conftest import ROOT
+from tests.fuzz.run import accelerator
 from tests.fuzz.targets import TARGETS
 
 SLICE_SEED = 1
@@ -29,6 +30,7 @@ def test_fuzz_slice(target: str, tmp_path) -> None:
     assert done.returncode in (0, 1), done.stderr[-3000:]
     summary = json.loads((out / "summary.json").read_text())
     assert summary["cases"] == SLICE_INPUTS, summary
+    assert summary["accelerator"] == accelerator()       # the pcaptls (and _skip build) this process imports
     failures = summary["failures"]
     lines = [f"case {f['case']} {f['input']}: {f['signature']}\n    recipe: {'; '.join(f['recipe'])}\n    rerun: "
              f"python3 -m tests.fuzz.run --seed {SLICE_SEED} --case {f['case']} --targets {target} --out /tmp/x"
