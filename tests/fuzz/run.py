@@ -83,7 +83,8 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--targets", default=",".join(TARGETS),
                    help=f"comma-separated, of {', '.join(TARGETS)} (default: all)")
     p.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="cases run at once (default: cores)")
-    p.add_argument("--budget", type=float, default=10.0, help="seconds a case may take before it is a hang")
+    p.add_argument("--budget", type=float, default=float(os.environ.get("PCAPTLS_FUZZ_BUDGET_S", 10)),
+                   help="seconds a case may take before it is a hang (default 10, or $PCAPTLS_FUZZ_BUDGET_S)")
     p.add_argument("--max-rss-mb", type=float, default=float(os.environ.get("PCAPTLS_FUZZ_MAX_RSS_MB", 150)),
                    help="peak RSS of a case's process above this is a memory failure (default 150, or "
                         "$PCAPTLS_FUZZ_MAX_RSS_MB)")
