@@ -107,11 +107,12 @@ with files.open_capture(sys.argv[1]) as reader:
 def test_without_the_guard_the_same_truncation_kills_the_process(big: Path) -> None:
     """The hazard the guard is for, shown in a child process: the same steps unguarded end in SIGBUS."""
     env = dict(os.environ, PYTHONFAULTHANDLER="")
-    for how, expected in (("unguarded", -7), ("guarded", 0)):
+    for how in ("unguarded", "guarded"):
         path = big.with_name(f"{how}.pcap")
         path.write_bytes(big.read_bytes())
         done = subprocess.run([sys.executable, "-c", SCRIPT, str(path), how], capture_output=True, text=True,
                               cwd=ROOT, env=env, timeout=60)
-        assert done.returncode == expected, (how, done.stderr)
-        if how == "guarded":
-            assert done.stdout.strip() == "CaptureError"
+        if how == "unguarded":      # SIGBUS (-7); under AddressSanitizer (.ci/sanitize) its abort on it (-6)
+            assert done.returncode in (-7, -6), (how, done.returncode, done.stderr)
+        else:
+            assert (done.returncode, done.stdout.strip()) == (0, "CaptureError"), done.stderr
