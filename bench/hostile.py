@@ -63,8 +63,8 @@ def _ext(kind: int, body: bytes) -> bytes:
 def client_hello(extensions: bytes | None = None, sni: bytes | None = b"hostile.example") -> bytes:
     """A TLS 1.2/1.3 ClientHello record (one record, so at most 16 KB of body unless the caller splits it)."""
     if extensions is None:
-        extensions = (_ext(10, bytes.fromhex("0006001d00170018")) + _ext(13, bytes.fromhex("0004040308040401"))
-                      + _ext(43, bytes.fromhex("0403040303")) + _ext(51, bytes.fromhex("0026001d0020") + bytes(32)))
+        extensions = (_ext(10, bytes.fromhex("0006001d00170018")) + _ext(13, bytes.fromhex("0006040308040401"))
+                      + _ext(43, bytes.fromhex("0403040303")) + _ext(51, bytes.fromhex("0024001d0020") + bytes(32)))
         if sni is not None:
             name = struct.pack(">BH", 0, len(sni)) + sni
             extensions = _ext(0, struct.pack(">H", len(name)) + name) + extensions

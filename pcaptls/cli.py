@@ -29,10 +29,11 @@ from pcaptls.report import render
 from pcaptls.report.cloudtrail import cloudtrail_record
 from pcaptls.report.filters import VERSION_NAMES, ConnectionFilter, is_below, parse_network, parse_server
 from pcaptls.report.rows import connection_row
+from pcaptls.report.spill import SortedSpill
+from pcaptls.report.tables import split as split_cells
 from pcaptls.report.escape import terminal as escape_terminal
 from pcaptls.report.escape import terminal_lines
 from pcaptls.report.verdict import REPORT_FIELDS, Aggregator
-from pcaptls.report.verdict import summary as verdict_summary
 from pcaptls.results import Connection, client_max_version
 from pcaptls.sink import PipeClosed, Sink
 from pcaptls.tls import registry
@@ -177,21 +178,24 @@ def inspect(captures, fmt, output, quiet, fail_on, jobs, selection, options, enr
         if streaming:
             record = cloudtrail_record(conn) if fmt == "cloudtrail" else connection_row(conn)
             return render.jsonl_line(record), _is_legacy(conn)
-        return render.order_key(conn), connection_row(conn), _is_legacy(conn)
+        return render.order_key(conn), render.SORTED_TEXTS[fmt](connection_row(conn)), _is_legacy(conn)
 
     legacy = False
-    chosen: list[tuple] = []                # only when the format sorts; streaming keeps memory flat
+    # the formats that sort hold each row as its text, in memory up to a bound and on disk beyond it
+    ordered = SortedSpill() if not streaming else None
+    table = render.inspect_table() if fmt == "table" else None
     with Sink(output) as out:
         for results in _inspections(captures, options, enrichment, quiet, failed, each):
             for result in results:
                 legacy = legacy or result[-1]
-                if streaming:
+                if ordered is None:
                     out.write(result[0])
-                else:
-                    chosen.append(result)
-        if not streaming:
-            chosen.sort(key=lambda r: r[0])
-            render.WRITERS[fmt]([row for _key, row, _legacy in chosen], out)
+                    continue
+                if table is not None:
+                    table.measure(split_cells(result[1]))
+                ordered.add(result[0], result[1])
+        if ordered is not None:
+            render.write_texts(fmt, ordered, out, table)
     _exit(failed, fail_on == "legacy" and legacy)
 
 
@@ -222,9 +226,9 @@ def report(captures, fmt, output, quiet, fail_on, jobs, selection, options, enri
         for row, is_legacy in results:
             aggregate.add(row)
             legacy = legacy or is_legacy
-    rows = aggregate.rows()
+    verdict = aggregate.finish()
     with Sink(output) as out:
-        render.write_report(rows, verdict_summary(rows), fmt, out, REPORT_FIELDS)
+        render.write_report(verdict, verdict.summary, fmt, out, REPORT_FIELDS)
     _exit(failed, fail_on == "legacy" and legacy)
 
 
@@ -246,14 +250,17 @@ def show(capture, hexdump, color, selection, options, enrichment) -> None:
     """
     failed: list[str] = []
     color = sys.stdout.isatty() if color is None else color
-    shown = 0
     options = dataclasses.replace(options, keep_raw=hexdump)
+    from pcaptls.report.show import render_connection   # only this command needs it (start-up time)
+    ordered = SortedSpill()             # each tree as text, in memory up to a bound and on disk beyond it
     with Sink("-") as out:
         for conns in _inspections([capture], options, enrichment, True, failed):
-            chosen = sorted(filter(selection, conns), key=lambda c: (c.ts_ns, c.conn))
-            shown += len(chosen)
-            from pcaptls.report.show import render_connections   # only this command needs it (start-up time)
-            out.write(render_connections(chosen, hexdump=hexdump, color=color))
+            for conn in conns:
+                if selection(conn):
+                    ordered.add((conn.ts_ns, conn.conn), render_connection(conn, hexdump=hexdump, color=color))
+        shown = len(ordered)
+        for n, text in enumerate(ordered):
+            out.write(text if not n else "\n" + text)    # a blank line between connections
     if not shown and not failed:
         click.echo("no matching TLS connection", err=True)
     _exit(failed)
@@ -273,25 +280,27 @@ def names(captures, fmt, options, enrichment) -> None:
         pcaptls names capture.pcap --dns-snapshot nslookup.txt --format json
     """
     failed: list[str] = []
-    tables = []
-    for path in captures:
-        try:
-            insp = iter_connections(path, options, enrichment=enrichment)
-        except CaptureError as exc:
-            _error(str(exc))
-            failed.append(path)
-            continue
-        for _ in insp:
-            pass
-        if insp.error is not None:
-            _error(str(insp.error))
-            failed.append(path)
-        if insp.names is not None:
-            tables.append((path, insp.names))
-    if enrichment.snapshots is not None:
-        tables.append(("(snapshots)", enrichment.snapshots))
+
+    def tables():                       # one capture's name table at a time
+        for path in captures:
+            try:
+                insp = iter_connections(path, options, enrichment=enrichment)
+            except CaptureError as exc:
+                _error(str(exc))
+                failed.append(path)
+                continue
+            for _ in insp:
+                pass
+            if insp.error is not None:
+                _error(str(insp.error))
+                failed.append(path)
+            if insp.names is not None:
+                yield path, insp.names
+        if enrichment.snapshots is not None:
+            yield "(snapshots)", enrichment.snapshots
+
     with Sink("-") as out:
-        render.write_names(tables, fmt, out)
+        render.write_names(tables(), fmt, out)
     _exit(failed)
 
 
@@ -356,7 +365,7 @@ def batch(paths, out, jobs, join_rotated, dask, options, enrichment) -> None:
         error = line["error"] or ""
         click.echo(f"failed: {escape_terminal(error if error.startswith(line['path']) else line['path'] + ': ' + error)}",
                    err=True)
-    click.echo(verdict_summary(result.report))
+    click.echo(result.summary)
     sys.exit(EXIT_LEGACY if result.failed else 0)
 
 

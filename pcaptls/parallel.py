@@ -27,8 +27,10 @@ from pcaptls.pipeline import InspectOptions, Inspection, _first_errors
 
 MIN_SIZE = 64 << 20                  # below this a second process costs more than it saves (100 MB: 0.54 -> 0.43 s)
 MAX_AUTO_JOBS = 4                    # each process reads every frame: more rarely pays
-_BATCH = 512                         # results per message from another process
-_AHEAD = 1 << 12                     # own results held back at most while waiting for a worker's
+_BATCH = 512                         # results per message from another process, at most ...
+_BATCH_BYTES = 1 << 20               # ... and about this many bytes of them (a row can be 100 KB)
+_AHEAD = 1 << 12                     # own results held back at most while waiting for a worker's ...
+_AHEAD_BYTES = 4 << 20               # ... and about this many bytes of them
 # Counters only the process following a flow adds to; the others come out the same in both processes.
 _OWN_COUNTERS = ("tls_connections", "flows_evicted", "tcp_retransmitted_bytes", "tcp_gap_bytes",
                  "tcp_overlap_conflicts", "tls_without_handshake", "flow_errors", "flows_reported_early")
@@ -86,12 +88,14 @@ def _child(insp: Inspection, fn: Callable[[Any], Any], part: tuple[int, int], se
     try:
         mine = Inspection(insp._source, dataclasses.replace(insp.options, jobs=1), name=insp.name,
                           enrichment=insp._enrichment)
-        batch = []
+        batch, size = [], 0
         for key, conn in mine._run(part=part):
-            batch.append((key, fn(conn)))
-            if len(batch) >= _BATCH:
+            result = fn(conn)
+            batch.append((key, result))
+            size += result_size(result)
+            if len(batch) >= _BATCH or size >= _BATCH_BYTES:
                 send.send(("results", batch))
-                batch = []
+                batch, size = [], 0
         send.send(("results", batch))
         send.send(("end", mine.counters, mine.flow_errors, mine.pending_peak))
     except BaseException:                       # a bug: tell the parent rather than vanish
@@ -145,15 +149,18 @@ def _merge(own: Iterator[tuple[Any, Any]], fn: Callable[[Any], Any], workers: li
     back (up to _AHEAD of them) instead of waiting: the workers send in batches."""
     mine: collections.deque = collections.deque()
     own_done = False
+    held = 0                            # about the bytes of ``mine``
     while True:
-        if not own_done and len(mine) < _AHEAD:
+        if not own_done and len(mine) < _AHEAD and held < _AHEAD_BYTES:
             item = next(own, None)
             if item is None:
                 own_done = True
             else:
-                mine.append((item[0], fn(item[1])))
-        for worker in workers:
-            while not worker.done and worker.take(block=False):
+                result = fn(item[1])
+                mine.append((item[0], result, result_size(result)))
+                held += mine[-1][2]
+        for worker in workers:          # a batch ahead is enough: the pipe holds the rest (and then the worker waits)
+            while not worker.done and not worker.pending and worker.take(block=False):
                 pass
         while True:                     # emit while every stream's next result is known (or it ended)
             if not mine and not own_done or any(not w.pending and not w.done for w in workers):
@@ -166,14 +173,27 @@ def _merge(own: Iterator[tuple[Any, Any]], fn: Callable[[Any], Any], workers: li
                     best, key = worker.pending, worker.pending[0][0]
             if best is None:
                 return                  # every stream ended
-            result = best.popleft()[1]
+            entry = best.popleft()
+            if best is mine:
+                held -= entry[2]
+            result = entry[1]
             if result is not None:
                 yield result
-        if own_done or len(mine) >= _AHEAD:   # nothing of our own to do: wait for a worker
+        if own_done or len(mine) >= _AHEAD or held >= _AHEAD_BYTES:   # nothing of our own to do: wait for a worker
             for worker in workers:
                 if not worker.pending and not worker.done:
                     worker.take(block=True)
                     break
+
+
+def result_size(result: Any) -> int:
+    """About the bytes a result holds: the texts it carries (a JSON line, a row's text) count; anything else
+    a little. Only for bounding what is held between processes."""
+    if isinstance(result, (str, bytes)):
+        return 64 + len(result)
+    if isinstance(result, tuple):
+        return 64 + sum(len(x) if isinstance(x, (str, bytes)) else 64 for x in result)
+    return 256
 
 
 def _merged(insp: Inspection, fn: Callable[[Any], Any], jobs: int) -> Iterator[Any]:

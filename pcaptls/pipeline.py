@@ -50,14 +50,16 @@ SESSION_COST = 1500
 
 @dataclass(frozen=True, slots=True)
 class InspectOptions:
-    max_flows: int = 40_000              # flows tracked at once; the least recently active are evicted beyond
+    max_flows: int = 25_000              # flows tracked at once; finished ones, then the least recently active,
+    #                                      are evicted beyond
     idle_timeout_s: float = 600.0        # capture time without a packet after which a flow is finished
     max_pending_bytes: int = 256 * 1024  # out-of-order bytes buffered per direction before a gap is declared
-    max_state_bytes: int = 24 << 20      # memory of the connections being followed (buffers, parsed hellos);
+    max_state_bytes: int = 16 << 20      # memory of the connections being followed (buffers, parsed hellos);
     #                                      beyond it the least recently active are reported early (see docs)
     scan_limit: int = 16 * 1024          # bytes searched for the start of TLS in each direction
     max_handshake_len: int = 2 ** 17     # largest handshake message accepted
     capture_dns: bool = True             # learn server names from DNS answers in the capture
+    max_dns_answers: int = 40_000        # DNS answers kept for naming (the oldest are dropped beyond)
     dns_grace_s: int = DEFAULT_GRACE_S   # an answer names its IPs for TTL + this long
     keep_raw: bool = False               # keep each hello's wire bytes (show --hex); costs memory per connection
     jobs: int | None = None              # processes for one capture (pcaptls.parallel); None: 2 for a large file
@@ -71,7 +73,8 @@ class Inspection:
         self.options = options or InspectOptions()
         enrichment = enrichment or Enrichment()
         self._enrichment = enrichment
-        self.names = NameTable(grace_s=self.options.dns_grace_s) if self.options.capture_dns else None
+        self.names = NameTable(grace_s=self.options.dns_grace_s, max_answers=self.options.max_dns_answers) \
+            if self.options.capture_dns else None
         self.resolver = Resolver(capture_dns=self.names, snapshots=enrichment.snapshots,
                                  ip_ranges=enrichment.ip_ranges,
                                  catalog=enrichment.catalog if enrichment.catalog is not None else _shipped_catalog())
@@ -200,6 +203,10 @@ class Inspection:
         for key, value in self._reader.counters.items():
             if value:
                 counters[key] = value
+        if self.names is not None:
+            for key, value in self.names.counters.items():     # answers_evicted: the name table's bound
+                if value:
+                    counters[key if key.startswith("dns_") else f"dns_{key}"] = value
 
     def report(self, connections: list[Connection] | tuple[Connection, ...] = ()) -> Report:
         """A Report of this (finished) inspection holding ``connections``."""
@@ -321,7 +328,8 @@ class Inspection:
     def _trim_state(self, table: FlowTable) -> Iterator[Connection]:
         """The meter says the followed connections may hold more than ``max_state_bytes``: measure them; if
         they do, report the least recently active ones now and follow them no further (their packets are
-        still counted, as for a flow another process follows), down to three quarters of the bound."""
+        still counted, as for a flow another process follows, but not by the reader's fast path: its entries
+        would cost memory again), down to three quarters of the bound."""
         budget = self.options.max_state_bytes
         held = {flow: self._held(flow) for flow in table.flows.values()
                 if flow.session is not None and flow.session is not _NOT_YET}
@@ -334,8 +342,7 @@ class Inspection:
                     break
                 total -= held[flow]
                 self.counters["flows_reported_early"] = self.counters.get("flows_reported_early", 0) + 1
-                yield from self._report(flow)
-                self._skip(flow)
+                yield from self._report(flow)       # no longer followed: its packets are only counted
         self._state_check = self._meter[0] + budget - total
 
     def _held(self, flow: Flow) -> int:

@@ -28,7 +28,8 @@ from typing import Any
 from pcaptls.batch.worker import Spool
 from pcaptls.errors import OutputError
 from pcaptls.report.render import write_report
-from pcaptls.report.verdict import REPORT_FIELDS, Aggregator, summary
+from pcaptls.report.spill import SortedSpill
+from pcaptls.report.verdict import REPORT_FIELDS, Aggregator, Verdict
 
 CONNECTIONS, FILES, REPORT_JSON, REPORT_TXT = "connections.jsonl", "files.jsonl", "report.json", "report.txt"
 SPOOL, LOCK = ".spool", ".lock"
@@ -315,21 +316,21 @@ class OutDir:
                     spans.append((offset, offset + len(raw)))
         with open(path, "rb") as src, _replacing(path) as out:
             for key in sorted(where, key=rank.__getitem__):
-                index = []
+                index = SortedSpill(directory=str(self.spool_dir))   # offsets in order; on disk beyond a bound
                 for start, end in where[key]:
                     src.seek(start)
                     offset = start
                     while offset < end:
                         raw = src.readline()
-                        index.append((_order_of(raw), offset, len(raw)))
+                        index.add(_order_of(raw), f"{offset} {len(raw)}")   # stable: equal keys keep file order
                         offset += len(raw)
-                index.sort(key=lambda entry: entry[0])         # stable: equal keys keep the file order
-                for _order, start, size in index:
+                for entry in index:
+                    start, size = map(int, entry.split())
                     raw = os.pread(src.fileno(), size, start)
                     out.write(raw)              # the bytes as written: json.dumps of the parsed row gives the same
                     aggregate.add(json.loads(raw))
 
-    def finish(self, order: list[str]) -> list[dict[str, Any]]:
+    def finish(self, order: list[str]) -> Verdict:
         """Rewrite both files in input order, keeping only this run's inputs (a folder reused for other
         paths, or with --join-rotated switched, holds this run and nothing else), write the report;
         returns the report rows. Each file is replaced whole or not at all (``OutputError``), so a failure
@@ -342,20 +343,21 @@ class OutDir:
         finally:
             self._lock.release(remove=True)
 
-    def _finish(self, order: list[str]) -> list[dict[str, Any]]:
+    def _finish(self, order: list[str]) -> Verdict:
         rank = {key: i for i, key in enumerate(order)}
         files, _ = _read_lines(self.path / FILES)
         latest = {line["path"]: line for line in files if line["path"] in rank}   # a re-run input: its newest
         ordered = sorted(latest.values(), key=lambda l: rank[l["path"]])
         _atomic_write(self.path / FILES, map(_dumps, ordered))
         self.done = latest
-        aggregate = Aggregator()
+        aggregate = Aggregator(directory=str(self.spool_dir))
         self._order_connections(rank, aggregate)
-        rows = aggregate.rows()
-        headline = summary(rows)
+        verdict = aggregate.finish()
         for name, fmt in ((REPORT_JSON, "json"), (REPORT_TXT, "table")):
-            buf = io.StringIO()
-            write_report(rows, headline, fmt, buf, REPORT_FIELDS)
-            _atomic_write(self.path / name, [buf.getvalue()])
+            with _replacing(self.path / name) as f:
+                text = io.TextIOWrapper(f, encoding="utf-8", newline="\n", write_through=False)
+                write_report(verdict, verdict.summary, fmt, text, REPORT_FIELDS)
+                text.flush()
+                text.detach()
         shutil.rmtree(self.spool_dir, ignore_errors=True)
-        return rows
+        return verdict

@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import signal
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from typing import Any
@@ -29,7 +29,9 @@ _GROUP_BYTES = 1 << 30              # members of a compressed tar read by one ta
 class BatchResult:
     files: list[dict[str, Any]] = field(default_factory=list)        # files.jsonl lines, input order
     connections: list[dict[str, Any]] = field(default_factory=list)  # only without an output folder
-    report: list[dict[str, Any]] = field(default_factory=list)       # the aggregated verdict rows
+    report: Sequence[dict[str, Any]] = field(default_factory=list)   # the aggregated verdict rows: a list, or
+    #                       for a report too large for memory a report.verdict.Verdict (read from disk)
+    summary: str = ""                                                # the report's one-sentence summary
     skipped_done: int = 0                                            # inputs already done (resume)
     repaired: int = 0                                                # output files cut back after a kill
 
@@ -167,7 +169,9 @@ def run_batch(paths: list[str], out: str | os.PathLike | None = None, *, jobs: i
     rank = {key: i for i, key in enumerate(order)}
     if outdir is not None:
         try:
-            result.report = outdir.finish(order)
+            verdict = outdir.finish(order)
+            result.summary = verdict.summary
+            result.report = verdict if verdict.on_disk else list(verdict)
         except OutputError as exc:
             raise OutputError(f"{exc}. Every input is recorded: rerun the same command to write the final "
                               "files") from exc
@@ -178,5 +182,6 @@ def run_batch(paths: list[str], out: str | os.PathLike | None = None, *, jobs: i
         aggregate = Aggregator()      # in input order, as OutDir.finish does: rows keep the first name_source/aws
         for row in result.connections:
             aggregate.add(row)
-        result.report = aggregate.rows()
+        verdict = aggregate.finish()
+        result.report, result.summary = list(verdict), verdict.summary
     return result

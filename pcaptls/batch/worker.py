@@ -32,6 +32,7 @@ from pcaptls.errors import CaptureError, InputError, OutputError, PcapTlsError
 from pcaptls.parallel import MappedInspection
 from pcaptls.pipeline import InspectOptions
 from pcaptls.report.rows import connection_row
+from pcaptls.report.spill import SortedSpill
 
 OK, FAILED, SKIPPED = "ok", "failed", "skipped"
 NOT_A_CAPTURE = ("not a pcap or pcapng file", "empty file")
@@ -109,46 +110,26 @@ def _keyed_line(conn: Any, key: str) -> tuple[tuple[str, int], str]:
 
 
 def _spool(insp: Any, spool_dir: str) -> Spool:
-    """Lines as they come into one file, then copied into another in the output order: only the sort keys
-    and offsets are held (about 100 bytes a connection instead of a few KB). A write that fails is the
-    output's ``OutputError``, never the input's failure."""
-    name = os.path.join(spool_dir, uuid.uuid4().hex)
-    index: list[tuple[tuple[str, int], int, int]] = []
-    part = out = None
+    """An input's lines, sorted into the output order (report.spill: in memory up to a bound, beyond it in
+    runs in the spool folder), then written to one file: no process holds a large input's rows at once. A
+    write that fails is the output's ``OutputError``, never the input's failure."""
+    name = os.path.join(spool_dir, uuid.uuid4().hex + ".jsonl")
+    ordered = SortedSpill(directory=spool_dir)
+    for key, text in insp:
+        ordered.add(key, text)
     try:
-        try:
-            part = open(name + ".part", "w+b")
-        except OSError as err:
-            raise OutputError(f"cannot write {name}.part: {sources.reason(err)}") from err
-        offset = 0
-        for key, text in insp:
-            data = text.encode("utf-8")
-            try:
-                part.write(data)
-            except OSError as err:
-                raise OutputError(f"cannot write {part.name}: {sources.reason(err)}") from err
-            index.append((key, offset, len(data)))
-            offset += len(data)
-        index.sort(key=lambda entry: entry[0])
-        try:
-            part.flush()
-            out = open(name + ".jsonl", "wb")
-            for _key, start, size in index:
-                out.write(os.pread(part.fileno(), size, start))
-            out.close()
-        except OSError as err:
-            raise OutputError(f"cannot write {name}.jsonl: {sources.reason(err)}") from err
+        with open(name, "w", encoding="utf-8") as out:
+            for text in ordered:
+                out.write(text)
+    except OSError as err:
+        with contextlib.suppress(OSError):
+            os.unlink(name)
+        raise OutputError(f"cannot write {name}: {sources.reason(err)}") from err
     except BaseException:
-        for f, suffix in ((out, ".jsonl"), (part, ".part")):
-            if f is not None:
-                with contextlib.suppress(OSError):      # closing flushes: on a full disk that fails again
-                    f.close()
-                with contextlib.suppress(OSError):
-                    os.unlink(name + suffix)
+        with contextlib.suppress(OSError):
+            os.unlink(name)
         raise
-    part.close()
-    os.unlink(name + ".part")
-    return Spool(name + ".jsonl", len(index))
+    return Spool(name, len(ordered))
 
 
 def process_members(items: list[Input], settings: Settings) -> list[tuple[dict[str, Any], list[dict[str, Any]]]]:

@@ -23,11 +23,11 @@ on cloud endpoints (ELB and CloudFront answers have TTL 60 s); anything older is
 ``strict=False``, marked stale. TTLs with the top bit set count as 0 (RFC 2181 8) and are capped at 7 days
 (RFC 8767 4).
 
-Memory: at most ``max_answers`` answers (default 100,000) and ``max_static`` static entries are kept. When an add
+Memory: at most ``max_answers`` answers (default 40,000) and ``max_static`` static entries are kept. When an add
 goes over the cap, the earliest answer of the IP whose answer was added longest ago is dropped, and
 ``counters["answers_evicted"]`` (or ``"static_evicted"``) counts it. Measured with tracemalloc (CPython 3.11, 200k
 answers): about 95 bytes per answer for an IP already in the table and about 750 bytes for an answer that brings a
-new IP (its text, name and per-IP arrays), so the default cap holds the table under roughly 75 MB in the worst
+new IP (its text, name and per-IP arrays), so the default cap holds the table under roughly 30 MB in the worst
 case (every answer a new IP), within the 150 MB the whole inspection may use, and far less for typical lookups.
 """
 from __future__ import annotations
@@ -43,7 +43,7 @@ from dataclasses import dataclass
 from pcaptls.enrich.dnsmsg import CLASS_IN, TYPE_A, TYPE_AAAA, TYPE_CNAME, DnsMessage
 
 DEFAULT_GRACE_S = 300
-DEFAULT_MAX_ANSWERS = 100_000
+DEFAULT_MAX_ANSWERS = 40_000
 DEFAULT_MAX_STATIC = 1_000_000
 MAX_TTL_S = 604_800          # RFC 8767 4: cap cached TTLs at 7 days
 MAX_CNAME_CHAIN = 16         # CNAME hops followed from a question (resolvers stop at 8-16)

@@ -6,13 +6,15 @@ Every renderer writes to a text stream it is given; nothing here chooses where o
 from __future__ import annotations
 
 import csv
+import itertools
 import json
 from collections.abc import Callable, Iterable
 from json.encoder import c_make_encoder, encode_basestring
 from typing import TextIO
 
 
-from pcaptls.report import escape
+from pcaptls.report import escape, tables
+from pcaptls.report.tables import StreamedTable
 from pcaptls.report.rows import FIELDS, connection_row, iso_time
 from pcaptls.results import Report
 
@@ -25,12 +27,6 @@ TABLE_COLUMNS = (
     ("negotiated", "negotiated_version"), ("cipher suite", "cipher_suite"), ("alpn", "alpn_selected"),
     ("outcome", "outcome"), ("alert", "alert"),
 )
-
-
-def tabulate(*args, **kwargs) -> str:
-    """tabulate.tabulate, imported on first use: jsonl and csv runs skip its import (start-up time)."""
-    from tabulate import tabulate as real
-    return real(*args, **kwargs)
 
 
 def _json_encoder() -> Callable[[object], str]:
@@ -58,15 +54,15 @@ def write_jsonl(rows: Iterable[dict], out: TextIO) -> None:
         out.write("\n")
 
 
+def json_element(row: dict) -> str:
+    """A row as an element of ``write_json``'s array (indented by two more spaces)."""
+    return json.dumps(row, ensure_ascii=False, indent=2).replace("\n", "\n  ")
+
+
 def write_json(rows: Iterable[dict], out: TextIO) -> None:
     """``json.dumps(list(rows), indent=2)``, written a row at a time (the whole text is never built). JSON
     strings hold no raw newline, so indenting each line of a row's text gives the same bytes."""
-    sep = "[\n  "
-    for row in rows:
-        out.write(sep)
-        out.write(json.dumps(row, ensure_ascii=False, indent=2).replace("\n", "\n  "))
-        sep = ",\n  "
-    out.write("[]\n" if sep == "[\n  " else "\n]\n")
+    write_texts("json", map(json_element, rows), out)
 
 
 def _cell(value: object) -> str:
@@ -96,11 +92,26 @@ def _csv_cell(value: object) -> str:
     return found
 
 
+class _Line:
+    """What csv.writer writes, kept: one CSV line at a time."""
+
+    text = ""
+
+    def write(self, text: str) -> None:
+        self.text = text
+
+
+_CSV_LINE = _Line()
+_CSV_WRITER = csv.writer(_CSV_LINE, lineterminator="\n")
+
+
+def csv_line(row: dict) -> str:
+    _CSV_WRITER.writerow([_csv_cell(row[f]) for f in FIELDS])
+    return _CSV_LINE.text
+
+
 def write_csv(rows: Iterable[dict], out: TextIO) -> None:
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(FIELDS)
-    for row in rows:
-        writer.writerow([_csv_cell(row[f]) for f in FIELDS])
+    write_texts("csv", map(csv_line, rows), out)
 
 
 TABLE_LEGEND = ("\nrecord: the record-layer version of the ClientHello, not the TLS version (OpenSSL writes 0x0301 "
@@ -112,19 +123,57 @@ def _endpoint(ip: str, port: int) -> str:
     return f"[{ip}]:{port}" if ":" in ip else f"{ip}:{port}"
 
 
+def table_cells(row: dict) -> list[str]:
+    """A row's cells in the inspect table, escaped and stripped (as tabulate strips them)."""
+    shown = dict(row, client=_endpoint(row["client_ip"], row["client_port"]),
+                 server=_endpoint(row["server_ip"], row["server_port"]), ts=row["ts"][:23].replace("T", " "))
+    return [escape.terminal(_cell(shown[key])).strip() for _, key in TABLE_COLUMNS]
+
+
+def inspect_table() -> StreamedTable:
+    return StreamedTable([h for h, _ in TABLE_COLUMNS], ["right" if k == "conn" else "left" for _, k in TABLE_COLUMNS])
+
+
+def table_text(row: dict) -> str:
+    """A row as the table keeps it while it waits to be written (its cells joined)."""
+    return tables.joined(table_cells(row))
+
+
 def write_table(rows: Iterable[dict], out: TextIO) -> None:
-    body = []
-    for row in rows:
-        shown = dict(row, client=_endpoint(row["client_ip"], row["client_port"]),
-                     server=_endpoint(row["server_ip"], row["server_port"]), ts=row["ts"][:23].replace("T", " "))
-        if row["record_version"] is not None:
-            shown["record_version"] = row["record_version"]
-        body.append([escape.terminal(_cell(shown[key])) for _, key in TABLE_COLUMNS])
-    if not body:
-        out.write("no TLS handshakes found\n")
-        return
-    out.write(tabulate(body, headers=[h for h, _ in TABLE_COLUMNS], tablefmt="simple"))
-    out.write("\n" + TABLE_LEGEND)
+    table = inspect_table()
+    texts = [table_text(row) for row in rows]
+    for text in texts:
+        table.measure(tables.split(text))
+    write_texts("table", texts, out, table)
+
+
+SORTED_TEXTS = {"table": table_text, "json": json_element, "csv": csv_line}   # a row as it waits to be sorted
+
+
+def write_texts(fmt: str, texts: Iterable[str], out: TextIO, table: StreamedTable | None = None) -> None:
+    """Rows in the given order, each already made text by SORTED_TEXTS[fmt]. The table needs ``table``
+    with every row measured (``table.measure``) before this is called."""
+    if fmt == "json":
+        sep = "[\n  "
+        for text in texts:
+            out.write(sep)
+            out.write(text)
+            sep = ",\n  "
+        out.write("[]\n" if sep == "[\n  " else "\n]\n")
+    elif fmt == "csv":
+        _CSV_WRITER.writerow(FIELDS)
+        out.write(_CSV_LINE.text)
+        for text in texts:
+            out.write(text)
+    else:
+        assert table is not None
+        rows = (tables.split(text) for text in texts)
+        first = next(rows, None)
+        if first is None:
+            out.write("no TLS handshakes found\n")
+            return
+        table.write(itertools.chain([first], rows), out)
+        out.write("\n" + TABLE_LEGEND)
 
 
 def order_key(c) -> tuple:
@@ -138,29 +187,45 @@ def sorted_rows(conns) -> list[dict]:
     return [connection_row(c) for c in sorted(conns, key=order_key)]
 
 
-def write_names(tables, fmt: str, out: TextIO) -> None:
-    """The learned name tables: one row per IP with its names, first/last seen and source."""
-    rows = []
-    for where, table in tables:
-        for e in table.entries():
-            rows.append({"from": where, "ip": e.ip, "names": list(e.names),
-                         "first_seen": iso_time(e.first_seen_ns) if e.first_seen_ns is not None else None,
-                         "last_seen": iso_time(e.last_seen_ns) if e.last_seen_ns is not None else None,
-                         "source": e.source})
+_NAME_KEYS = ("from", "ip", "names", "first_seen", "last_seen", "source")
+
+
+def write_names(name_tables, fmt: str, out: TextIO) -> None:
+    """The learned name tables: one row per IP with its names, first/last seen and source. ``name_tables`` is
+    consumed as it goes ((where, NameTable) pairs, e.g. a generator reading one capture at a time): json and
+    csv rows are written as each table comes; the table's rows wait, bounded, in a SortedSpill."""
+    def rows():
+        for where, names in name_tables:
+            for e in names.entries():
+                yield {"from": where, "ip": e.ip, "names": list(e.names),
+                       "first_seen": iso_time(e.first_seen_ns) if e.first_seen_ns is not None else None,
+                       "last_seen": iso_time(e.last_seen_ns) if e.last_seen_ns is not None else None,
+                       "source": e.source}
+
     if fmt == "json":
-        out.write(json.dumps(rows, ensure_ascii=False, indent=2) + "\n")
+        sep = "[\n  "
+        for r in rows():
+            out.write(sep)
+            out.write(json.dumps(r, ensure_ascii=False, indent=2).replace("\n", "\n  "))
+            sep = ",\n  "
+        out.write("[]\n" if sep == "[\n  " else "\n]\n")
     elif fmt == "csv":
         writer = csv.writer(out, lineterminator="\n")
-        writer.writerow(["from", "ip", "names", "first_seen", "last_seen", "source"])
-        for r in rows:
-            writer.writerow([escape.csv_cell(escape.terminal(_cell(r[k])))
-                             for k in ("from", "ip", "names", "first_seen", "last_seen", "source")])
-    elif rows:
-        body = [[escape.terminal(_cell(r[k])) for k in ("from", "ip", "names", "first_seen", "last_seen", "source")]
-                for r in rows]
-        out.write(tabulate(body, headers=["capture", "ip", "names", "first seen", "last seen", "source"]) + "\n")
+        writer.writerow(_NAME_KEYS)
+        for r in rows():
+            writer.writerow([escape.csv_cell(escape.terminal(_cell(r[k]))) for k in _NAME_KEYS])
     else:
-        out.write("no names learned\n")
+        from pcaptls.report.spill import SortedSpill
+        table = StreamedTable(["capture", "ip", "names", "first seen", "last seen", "source"], ["left"] * 6)
+        waiting = SortedSpill()
+        for n, r in enumerate(rows()):
+            cells = table.measure([escape.terminal(_cell(r[k])).strip() for k in _NAME_KEYS])
+            waiting.add(n, tables.joined(cells))
+        if not len(waiting):
+            out.write("no names learned\n")
+            return
+        table.write((tables.split(text) for text in waiting), out)
+        out.write("\n")
 
 
 REPORT_FORMATS = ("table", "json", "csv", "markdown")
@@ -191,10 +256,17 @@ def _report_cell(row: dict, key: str) -> str:
     return _cell(value)
 
 
-def write_report(rows: list[dict], headline: str, fmt: str, out: TextIO, fields: tuple[str, ...]) -> None:
-    """The legacy-TLS report: the one-sentence summary first, then one row per client x server."""
-    if fmt == "json":
-        out.write(json.dumps({"summary": headline, "rows": rows}, ensure_ascii=False, indent=2) + "\n")
+def write_report(rows: Iterable[dict], headline: str, fmt: str, out: TextIO, fields: tuple[str, ...]) -> None:
+    """The legacy-TLS report: the one-sentence summary first, then one row per client x server. Written a
+    row at a time; the tables read ``rows`` twice (widths first), so give a list or a report.verdict.Verdict."""
+    if fmt == "json":           # json.dumps({"summary": ..., "rows": rows}, indent=2), a row at a time
+        out.write('{\n  "summary": ' + json.dumps(headline, ensure_ascii=False) + ',\n  "rows": ')
+        sep = "[\n    "
+        for r in rows:
+            out.write(sep)
+            out.write(json.dumps(r, ensure_ascii=False, indent=2).replace("\n", "\n    "))
+            sep = ",\n    "
+        out.write("[]\n}\n" if sep == "[\n    " else "\n  ]\n}\n")
         return
     if fmt == "csv":
         writer = csv.writer(out, lineterminator="\n")
@@ -203,18 +275,23 @@ def write_report(rows: list[dict], headline: str, fmt: str, out: TextIO, fields:
             writer.writerow([escape.csv_cell(escape.terminal(_report_cell(r, f) if isinstance(r[f], dict)
                                                              else _cell(r[f]))) for f in fields])
         return
-    body = [[escape.terminal(_report_cell(r, key)) for _, key in REPORT_TABLE] for r in rows]
-    headers = [h for h, _ in REPORT_TABLE]
-    if fmt == "markdown":
-        out.write(f"**{escape.terminal(headline)}**\n\n")
-        body = [[cell.replace("|", "\\|") for cell in line] for line in body]
-        out.write(tabulate(body, headers=headers, tablefmt="github", disable_numparse=True, colalign=_REPORT_ALIGN)
-                  + "\n" if body else "")
-        return
-    out.write(escape.terminal(headline) + "\n")
-    if body:
-        out.write("\n" + tabulate(body, headers=headers, tablefmt="simple", disable_numparse=True,
-                                   colalign=_REPORT_ALIGN) + "\n")
+    markdown = fmt == "markdown"
+
+    def cells(r: dict) -> list[str]:
+        shown = [escape.terminal(_report_cell(r, key)).strip() for _, key in REPORT_TABLE]
+        return [cell.replace("|", "\\|") for cell in shown] if markdown else shown
+
+    table = StreamedTable([h for h, _ in REPORT_TABLE], _REPORT_ALIGN)
+    count = 0
+    for r in rows:
+        table.measure(cells(r))
+        count += 1
+    out.write(f"**{escape.terminal(headline)}**\n\n" if markdown else escape.terminal(headline) + "\n")
+    if count:
+        if not markdown:
+            out.write("\n")
+        table.write((cells(r) for r in rows), out, "github" if markdown else "simple")
+        out.write("\n")
 
 
 WRITERS = {"table": write_table, "json": write_json, "jsonl": write_jsonl, "csv": write_csv}

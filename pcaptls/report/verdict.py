@@ -2,15 +2,24 @@
 whether it breaks when TLS 1.2 becomes the minimum and whether a cut-off already applies, the risk order
 and the one-sentence summary. Imports: results, report.rows, tls.registry, report.filters.
 
-Pure and incremental (``Aggregator.add`` one row at a time), so the batch runner aggregates archives of
-captures without holding their connections, and can rebuild the report from connections.jsonl.
+Incremental (``Aggregator.add`` one row at a time), so the batch runner aggregates archives of captures
+without holding their connections, and can rebuild the report from connections.jsonl; bounded (beyond
+MAX_PAIRS pairs, partial pairs wait sorted in temporary files and are merged at the end).
 """
 from __future__ import annotations
 
+import heapq
+import json
+import pickle
+import tempfile
 from collections import Counter
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from typing import IO, Any
 
+from pcaptls.errors import OutputError
 from pcaptls.report.filters import is_below
+from pcaptls.report.spill import SortedSpill
 from pcaptls.report.rows import connection_row
 from pcaptls.results import Connection
 from pcaptls.tls import registry
@@ -22,6 +31,7 @@ LEGACY = "legacy"          # cannot do TLS 1.2; no known cut-off (not an AWS end
 OK = "ok"                  # offers TLS 1.2 or better
 UNKNOWN = "unknown"        # no ClientHello seen
 RANK = {BROKEN: 0, WILL_BREAK: 1, LEGACY: 2, UNKNOWN: 3, OK: 4}
+MAX_PAIRS = 5_000           # client x server pairs held in memory by an Aggregator (more go to disk)
 
 REPORT_FIELDS = (
     "verdict", "breaks_under_tls12", "cutoff_applies", "client_ip", "server", "server_port", "server_ips",
@@ -54,12 +64,87 @@ _AWS_KEYS = ("aws_partition", "aws_service", "aws_service_name", "aws_region", "
 _VERSION_CODES = {registry.version_name(code): code for code in registry.VERSIONS}
 
 
+def _merge(a: _Pair, b: _Pair) -> _Pair:
+    """Two partial aggregates of one client x server (``b`` from rows after ``a``'s) as one."""
+    a.first, a.last = min(a.first, b.first), max(a.last, b.last)
+    a.aws = a.aws or b.aws
+    a.name_source = a.name_source or b.name_source
+    a.server_ips |= b.server_ips
+    if b.best is not None and (a.best is None or is_below(a.best, b.best)):
+        a.best = b.best
+    a.connections += b.connections
+    a.negotiated.update(b.negotiated)
+    a.suites.update(b.suites)
+    a.outcomes.update(b.outcomes)
+    a.alerts.update(b.alerts)
+    a.captures |= b.captures
+    return a
+
+
+def _pairs_of(run: Any) -> Iterator[tuple[tuple, _Pair]]:
+    run.seek(0)
+    while True:
+        try:
+            chunk = pickle.load(run)
+        except EOFError:
+            return
+        yield from chunk
+
+
+def _sort_key(r: dict) -> tuple:
+    return (RANK[r["verdict"]], -r["connections"], r["client_ip"], r["server"], r["server_port"])
+
+
+class Verdict:
+    """The report rows in risk order and the one-sentence summary, from ``Aggregator.finish``. The rows can
+    be read several times (``for row in verdict``); beyond a bound they wait in a temporary file."""
+
+    def __init__(self, summary: str, count: int, texts: list[str] | None, file: IO[bytes] | None) -> None:
+        self.summary = summary
+        self.count = count
+        self._texts = texts
+        self._file = file
+
+    @property
+    def on_disk(self) -> bool:
+        return self._file is not None
+
+    def __len__(self) -> int:
+        return self.count
+
+    def __getitem__(self, index: int) -> dict:
+        if self._texts is not None:
+            return json.loads(self._texts[index])
+        return list(self)[index]
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, (Verdict, list)):
+            return len(self) == len(other) and list(self) == list(other)
+        return NotImplemented
+
+    def __iter__(self) -> Iterator[dict]:
+        if self._texts is not None:
+            for text in self._texts:
+                yield json.loads(text)
+            return
+        self._file.seek(0)
+        for line in self._file:
+            yield json.loads(line)
+
+
 class Aggregator:
     """Connection rows (``report.rows.connection_row``, or lines of connections.jsonl) in, one row per
-    client IP x server out. Working on rows lets the batch runner rebuild the report from its output."""
+    client IP x server out. Working on rows lets the batch runner rebuild the report from its output.
 
-    def __init__(self) -> None:
+    Memory: at most ``max_pairs`` client x server pairs are held; beyond, the partial pairs are written,
+    sorted, to a temporary file (in ``directory``) and merged at the end, so a capture of millions of
+    clients is reported in bounded memory."""
+
+    def __init__(self, *, max_pairs: int = MAX_PAIRS, directory: str | None = None) -> None:
         self._pairs: dict[tuple[str, str, int], _Pair] = {}
+        self.max_pairs = max_pairs
+        self.directory = directory
+        self._runs: list[IO[bytes]] = []
 
     def add_connection(self, c: Connection) -> None:
         self.add(connection_row(c))
@@ -88,11 +173,75 @@ class Aggregator:
         pair.outcomes[row["outcome"]] += 1
         if row["alert"]:
             pair.alerts[f"{row['alert']} from {row['alert_from']}"] += 1
+        if len(self._pairs) > self.max_pairs:
+            self._spill()
+
+    def _spill(self) -> None:
+        items = sorted(self._pairs.items(), key=lambda kv: kv[0])
+        try:
+            run = tempfile.TemporaryFile(dir=self.directory, prefix="pcaptls-report-")
+            for i in range(0, len(items), 64):      # a merge holds one chunk of each run
+                pickle.dump(items[i:i + 64], run, pickle.HIGHEST_PROTOCOL)
+            run.flush()
+        except OSError as err:
+            raise OutputError(f"cannot write a temporary file (set TMPDIR to a folder with room): "
+                              f"{err.strerror or err}") from err
+        self._runs.append(run)
+        self._pairs = {}
+
+    def _merged(self) -> Iterator[_Pair]:
+        """Every pair, whole, in key order (runs and what is in memory merged; earlier rows first)."""
+        streams = [_pairs_of(run) for run in self._runs]
+        streams.append(iter(sorted(self._pairs.items(), key=lambda kv: kv[0])))
+        current: tuple | None = None
+        pair: _Pair | None = None
+        for key, part in heapq.merge(*streams, key=lambda kv: kv[0]):   # stable: earlier runs first
+            if key == current:
+                _merge(pair, part)
+                continue
+            if pair is not None:
+                yield pair
+            current, pair = key, part
+        if pair is not None:
+            yield pair
+
+    def finish(self) -> Verdict:
+        """The rows in risk order and the summary sentence; the aggregator is spent."""
+        ordered = SortedSpill(directory=self.directory)
+        clients = bad_clients = conns = bad_conns = broken = 0
+        last_client, last_bad = None, None
+        for pair in self._merged():               # in (client, server, port) order: a client's rows together
+            row = _row(pair)
+            ordered.add(_sort_key(row), json.dumps(row, ensure_ascii=False))
+            if row["client_ip"] != last_client:
+                last_client, last_bad = row["client_ip"], False
+                clients += 1
+            conns += row["connections"]
+            if row["breaks_under_tls12"]:
+                bad_conns += row["connections"]
+                broken += row["verdict"] == BROKEN
+                if not last_bad:
+                    last_bad = True
+                    bad_clients += 1
+        for run in self._runs:
+            run.close()
+        self._runs, self._pairs = [], {}
+        headline = _sentence(clients, bad_clients, conns, bad_conns, broken)
+        if not ordered.runs_written:
+            return Verdict(headline, len(ordered), list(ordered), None)
+        try:
+            file = tempfile.TemporaryFile(dir=self.directory, prefix="pcaptls-report-")
+            for text in ordered:
+                file.write(text.encode("utf-8") + b"\n")
+            file.flush()
+        except OSError as err:
+            raise OutputError(f"cannot write a temporary file (set TMPDIR to a folder with room): "
+                              f"{err.strerror or err}") from err
+        return Verdict(headline, len(ordered), None, file)
 
     def rows(self) -> list[dict[str, object]]:
-        rows = [_row(p) for p in self._pairs.values()]
-        rows.sort(key=lambda r: (RANK[r["verdict"]], -r["connections"], r["client_ip"], r["server"], r["server_port"]))
-        return rows
+        """Every row in risk order, in memory (the report of one capture or a test; see ``finish``)."""
+        return list(self.finish())
 
 
 def _row(p: _Pair) -> dict[str, object]:
@@ -156,17 +305,19 @@ def _reason(r: dict) -> str:
     return text_
 
 
-def summary(rows: list[dict]) -> str:
+def summary(rows: Iterable[dict]) -> str:
     """One sentence: how many clients and connections fall below TLS 1.2."""
-    clients = {r["client_ip"] for r in rows}
+    rows = list(rows)
     bad = [r for r in rows if r["breaks_under_tls12"]]
-    bad_clients = {r["client_ip"] for r in bad}
-    conns = sum(r["connections"] for r in rows)
-    bad_conns = sum(r["connections"] for r in bad)
-    if not bad:
-        return f"No client offers less than TLS 1.2: {len(clients)} clients, {conns} connections checked."
-    broken = sum(1 for r in bad if r["verdict"] == BROKEN)
+    return _sentence(len({r["client_ip"] for r in rows}), len({r["client_ip"] for r in bad}),
+                     sum(r["connections"] for r in rows), sum(r["connections"] for r in bad),
+                     sum(1 for r in bad if r["verdict"] == BROKEN))
+
+
+def _sentence(clients: int, bad_clients: int, conns: int, bad_conns: int, broken: int) -> str:
+    if not bad_clients:
+        return f"No client offers less than TLS 1.2: {clients} clients, {conns} connections checked."
     pairs = "pair already hits" if broken == 1 else "pairs already hit"
     tail = f"; {broken} client-server {pairs} a TLS 1.2 cut-off" if broken else ""
-    return (f"{len(bad_clients)} of {len(clients)} clients ({bad_conns} of {conns} connections) offer nothing "
+    return (f"{bad_clients} of {clients} clients ({bad_conns} of {conns} connections) offer nothing "
             f"above TLS 1.1 and break when TLS 1.2 is required{tail}.")

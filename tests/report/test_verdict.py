@@ -82,3 +82,59 @@ def test_seed_show_prints_the_record_version() -> None:
     assert result.exit_code == 0
     assert result.stdout.count("Record layer version: TLS 1.0 (0x0301)") == 2
     assert "protocol_version" in result.stdout
+
+
+def _random_rows(rng, n: int) -> list[dict]:
+    versions = ["TLSv1.0", "TLSv1.1", "TLSv1.2", "TLSv1.3", None]
+    rows = []
+    for i in range(n):
+        client = f"10.0.{rng.randrange(4)}.{rng.randrange(40)}"
+        aws = rng.random() < 0.3
+        rows.append({
+            "client_ip": client, "server_name": rng.choice([None, "a.example", f"s{rng.randrange(30)}.example"]),
+            "server_ip": f"52.0.0.{rng.randrange(9)}", "server_port": rng.choice([443, 8443]),
+            "ts": f"2024-01-01T00:00:{rng.randrange(60):02d}Z", "last_ts": f"2024-01-01T00:01:{rng.randrange(60):02d}Z",
+            "capture": rng.choice(["a.pcap", "b.pcap"]), "client_max_version": rng.choice(versions),
+            "negotiated_version": rng.choice(versions), "cipher_suite": rng.choice([None, "TLS_AES_128_GCM_SHA256"]),
+            "outcome": rng.choice(["established", "failed", "incomplete"]), "alert": rng.choice([None, "protocol_version"]),
+            "alert_from": "server", "name_source": rng.choice([None, "sni", "dns"]),
+            "aws_partition": "aws-us-gov" if aws else None, "aws_service": "monitoring" if aws else None,
+            "aws_service_name": "CloudWatch" if aws else None, "aws_region": "us-gov-west-1" if aws else None,
+            "aws_fips": aws, "tls12_required_since": "2021-03-31" if aws else None,
+        })
+    return rows
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_pairs_spilled_to_disk_give_the_same_report(seed: int) -> None:
+    """An aggregator that may hold 3 pairs (the rest partial, in sorted runs on disk, merged at the end) gives
+    the rows and the sentence of one that holds them all; so does summary() over the rows."""
+    import random
+    rows = _random_rows(random.Random(seed), 600)
+    whole, small = Aggregator(), Aggregator(max_pairs=3)
+    for row in rows:
+        whole.add(row)
+        small.add(row)
+    assert len(small._runs) > 10
+    expected, got = whole.finish(), small.finish()
+    assert list(got) == list(expected) and got.summary == expected.summary == summary(list(expected))
+
+
+def test_a_verdict_too_large_for_memory_is_read_from_disk(monkeypatch) -> None:
+    import random
+    from pcaptls.report import spill
+    monkeypatch.setattr(spill, "DEFAULT_MAX_BYTES", 2000)
+    rows = _random_rows(random.Random(9), 400)
+    aggregate = Aggregator()
+    for row in rows:
+        aggregate.add(row)
+    verdict = aggregate.finish()
+    assert verdict.on_disk and len(verdict) == len(list(verdict)) == len(list(verdict)) > 20   # read twice
+
+
+@pytest.mark.parametrize("rows", [[], [{"a": 1, "b": "é\u202e", "c": [1, {"d": None}]}, {"a": 2, "b": "", "c": []}]])
+def test_the_json_report_written_a_row_at_a_time_is_json_dumps(rows) -> None:
+    from pcaptls.report import render
+    out = io.StringIO()
+    render.write_report(rows, "A sentence.", "json", out, REPORT_FIELDS)
+    assert out.getvalue() == json.dumps({"summary": "A sentence.", "rows": rows}, ensure_ascii=False, indent=2) + "\n"
