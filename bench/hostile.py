@@ -13,8 +13,8 @@ Profiles (every flow from its own client address, so a report has one row per fl
 - ``extensions``: N connections (2,000) whose ClientHello carries 10,000 extensions (a 40 KB hello over
   28 segments), answered by a ServerHello and encrypted data both ways, never closed: each flow keeps a
   parsed, complete handshake.
-- ``bighandshake``: N connections (20) whose server sends, after its ServerHello, a 16 MB handshake
-  message (a Certificate), in 1460-byte segments.
+- ``bighandshake``: N connections (20) with a 16 MB handshake message each, in 1460-byte segments: a
+  ClientHello (a message pcaptls keeps) or, after a ServerHello, a Certificate (one it steps over).
 
 Frames are Ethernet + IPv4 + TCP/UDP, classic pcap with microsecond timestamps; the same profile and count
 give byte-identical files.
@@ -84,7 +84,7 @@ def _records(content_type: int, data: bytes) -> bytes:
 
 SERVER_HELLO = _records(0x16, b"\x02" + (38 + 2 + 6).to_bytes(3, "big") + b"\x03\x03" + bytes(32) + b"\x00"
                         + b"\x13\x01\x00" + b"\x00\x06" + _ext(43, b"\x03\x04"))
-SERVER_HELLO_12 = _records(0x16, b"\x02" + (38 + 2 + 2).to_bytes(3, "big") + b"\x03\x03" + bytes(32) + b"\x00"
+SERVER_HELLO_12 = _records(0x16, b"\x02" + (38 + 2).to_bytes(3, "big") + b"\x03\x03" + bytes(32) + b"\x00"
                            + b"\xc0\x2f\x00" + b"\x00\x00")       # TLS 1.2: what follows is in the clear
 APP_DATA = _records(0x17, bytes(100))
 
@@ -159,13 +159,19 @@ def extensions(w: Writer, count: int, per_hello: int = 10_000) -> None:
 
 
 def bighandshake(w: Writer, count: int, size: int = (16 << 20) - 1) -> None:
+    """Even connections: a 16 MB ClientHello (a message pcaptls keeps: cut at its limit); odd ones: a normal
+    hello answered by a ServerHello and a 16 MB Certificate (a message it steps over unbuffered)."""
     hello = client_hello()
-    message = b"\x0b" + size.to_bytes(3, "big") + bytes(size)          # a 16 MB "Certificate"
-    flight = SERVER_HELLO_12 + _records(0x16, message)
+    big_hello = _records(0x16, b"\x01" + size.to_bytes(3, "big") + b"\x03\x03" + bytes(size - 2))
+    flight = SERVER_HELLO_12 + _records(0x16, b"\x0b" + size.to_bytes(3, "big") + bytes(size))
     for i in range(count):
         c, ts = client_ip(i), START_US + i * 10**6
         w(ts, tcp(c, 40000, SERVER, 443, 1000, 0, SYN))
         w(ts + 1, tcp(SERVER, 443, c, 40000, 5000, 1001, SYN | ACK))
+        if i % 2 == 0:
+            for off, seg in _segments(big_hello):
+                w(ts + 2 + off // MSS, tcp(c, 40000, SERVER, 443, 1001 + off, 5001, ACK | PSH, seg))
+            continue
         w(ts + 2, tcp(c, 40000, SERVER, 443, 1001, 5001, ACK | PSH, hello))
         for off, seg in _segments(flight):
             w(ts + 3 + off // MSS, tcp(SERVER, 443, c, 40000, 5001 + off, 1001 + len(hello), ACK | PSH, seg))

@@ -33,7 +33,7 @@ from pcaptls.report.spill import SortedSpill
 from pcaptls.report.tables import split as split_cells
 from pcaptls.report.escape import terminal as escape_terminal
 from pcaptls.report.escape import terminal_lines
-from pcaptls.report.verdict import REPORT_FIELDS, Aggregator
+from pcaptls.report.verdict import REPORT_FIELDS, Aggregator, aggregated
 from pcaptls.results import Connection, client_max_version
 from pcaptls.sink import PipeClosed, Sink
 from pcaptls.tls import registry
@@ -219,8 +219,8 @@ def report(captures, fmt, output, quiet, fail_on, jobs, selection, options, enri
     aggregate = Aggregator()
     legacy = False
 
-    def each(conn: Connection):
-        return (connection_row(conn), _is_legacy(conn)) if selection(conn) else None
+    def each(conn: Connection):             # runs where the connection was followed: only the cut crosses
+        return (aggregated(connection_row(conn)), _is_legacy(conn)) if selection(conn) else None
 
     for results in _inspections(captures, options, enrichment, quiet, failed, each):
         for row, is_legacy in results:
