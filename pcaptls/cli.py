@@ -46,8 +46,42 @@ def _error(message: str) -> None:
     click.echo(f"Error: {escape_terminal(message)}", err=True)
 
 
+class _Size(click.ParamType):
+    """A byte count: 4096, 512K, 16M, 1G (binary units)."""
+
+    name = "size"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, int):
+            return value
+        text = str(value).strip().upper().removesuffix("B")
+        scale = {"K": 1 << 10, "M": 1 << 20, "G": 1 << 30}.get(text[-1:], 1)
+        try:
+            number = int(text[:-1] if scale > 1 else text) * scale
+        except ValueError:
+            self.fail(f"{value!r} is not a size (e.g. 4096, 512K, 16M)", param, ctx)
+        if number < 1:
+            self.fail("must be at least 1", param, ctx)
+        return number
+
+
+_DEFAULTS = InspectOptions()
+
+
 def enrichment_options(func: Callable) -> Callable:
-    """--dns-snapshot, --ip-ranges, --no-capture-dns, --dns-grace: where server names come from."""
+    """--dns-snapshot, --ip-ranges, --no-capture-dns, --dns-grace: where server names come from; and the
+    memory limits (--max-flows, --max-state, --max-pending, --max-dns-answers)."""
+    @click.option("--max-flows", type=click.IntRange(1), default=_DEFAULTS.max_flows, show_default=True,
+                  help="TCP flows tracked at once; finished ones, then the least recently active, are evicted beyond "
+                       "(counted: flows_evicted).")
+    @click.option("--max-state", "max_state", type=_Size(), default=f"{_DEFAULTS.max_state_bytes >> 20}M", show_default=True,
+                  metavar="SIZE", help="Memory for the connections being followed (buffers, parsed hellos); beyond "
+                                       "it the least recently active are reported early (flows_reported_early).")
+    @click.option("--max-pending", type=_Size(), default=f"{_DEFAULTS.max_pending_bytes >> 10}K", show_default=True,
+                  metavar="SIZE", help="Out-of-order bytes held per TCP direction before a gap is declared.")
+    @click.option("--max-dns-answers", type=click.IntRange(1), default=_DEFAULTS.max_dns_answers, show_default=True,
+                  help="DNS answers from the capture kept for naming; the oldest are dropped beyond "
+                       "(dns_answers_evicted).")
     @click.option("--dns-snapshot", "snapshots", multiple=True, metavar="FILE[@TIME]",
                   help="DNS snapshot (dig, nslookup, JSON, CSV or hosts file); repeatable. @TIME: when it was taken.")
     @click.option("--ip-ranges", type=click.Path(exists=True, dir_okay=False), help="AWS ip-ranges.json.")
@@ -55,14 +89,17 @@ def enrichment_options(func: Callable) -> Callable:
     @click.option("--dns-grace", type=click.IntRange(0), default=300, show_default=True, metavar="SECONDS",
                   help="A DNS answer names its addresses for its TTL plus this long.")
     @functools.wraps(func)
-    def wrapper(*args, snapshots, ip_ranges, no_capture_dns, dns_grace, **kwargs):
+    def wrapper(*args, snapshots, ip_ranges, no_capture_dns, dns_grace, max_flows, max_state, max_pending,
+                max_dns_answers, **kwargs):
         try:
             enrichment, problems = build_enrichment(snapshots, ip_ranges)
         except EnrichmentDataError as exc:
             raise click.ClickException(str(exc)) from exc
         for problem in problems:
             click.echo(f"warning: {escape_terminal(str(problem))}", err=True)
-        options = InspectOptions(capture_dns=not no_capture_dns, dns_grace_s=dns_grace)
+        options = InspectOptions(capture_dns=not no_capture_dns, dns_grace_s=dns_grace, max_flows=max_flows,
+                                 max_state_bytes=max_state, max_pending_bytes=max_pending,
+                                 max_dns_answers=max_dns_answers)
         gc.freeze()         # what start-up made lives to the end: the collector need not scan it again
         return func(*args, enrichment=enrichment, options=options, **kwargs)
     return wrapper

@@ -74,3 +74,34 @@ def test_memory_does_not_grow_with_the_number_of_flows(hostile) -> None:
         tracemalloc.stop()
     assert count == 4000
     assert peak < 40 * 2**20, f"peak {peak / 2**20:.1f} MiB"
+
+
+def test_followed_state_is_bounded_and_early_reports_lose_no_connection(tmp_path) -> None:
+    """2,000 never-finishing flows, each holding 14 x 1460 bytes past a hole (41 MB if all were kept): with
+    max_state_bytes 1 MiB the followed state never goes far past it, the least recently active connections
+    are reported early, and every connection is still reported once."""
+    path = tmp_path / "state.pcap"
+    path.write_bytes(_capture(flows=2000, hole_bytes=14 * 1460))
+    budget = 1 << 20
+    insp = pcaptls.iter_connections(str(path), InspectOptions(max_state_bytes=budget, max_pending_bytes=1 << 20))
+    conns = list(insp)
+    assert len(conns) == 2000 and len({c.conn for c in conns}) == 2000
+    assert insp.counters["flows_reported_early"] > 1000
+    assert insp.state_peak <= budget + 2 * (14 * 1460 + 2000)      # measured when the meter says so: one flow over
+    early = [c for c in conns if c.closed_by is None]
+    assert early and all(c.client_hello is None or c.gaps >= 0 for c in early)
+
+
+def test_the_limits_are_options_of_the_command_line(tmp_path) -> None:
+    from click.testing import CliRunner
+
+    from pcaptls.cli import cli
+    path = tmp_path / "many.pcap"
+    path.write_bytes(_capture(flows=600, hole_bytes=4 * 1460))
+    done = CliRunner().invoke(cli, ["inspect", str(path), "--format", "jsonl", "--max-flows", "100",
+                                    "--max-state", "64K", "--max-pending", "64K", "--max-dns-answers", "10"])
+    assert done.exit_code == 0, done.output
+    assert done.stdout.count("\n") == 600
+    assert "flows evicted" in done.stderr and "connections reported early (memory bound)" in done.stderr
+    bad = CliRunner().invoke(cli, ["inspect", str(path), "--max-state", "lots"])
+    assert bad.exit_code == 2 and "is not a size" in bad.output
