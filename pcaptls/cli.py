@@ -259,12 +259,12 @@ def report(captures, fmt, output, quiet, fail_on, jobs, selection, options, enri
     def each(conn: Connection):             # runs where the connection was followed: only the cut crosses
         return (aggregated(connection_row(conn)), _is_legacy(conn)) if selection(conn) else None
 
-    for results in _inspections(captures, options, enrichment, quiet, failed, each):
-        for row, is_legacy in results:
-            aggregate.add(row)
-            legacy = legacy or is_legacy
-    verdict = aggregate.finish()
-    with Sink(output) as out:
+    with Sink(output) as out:           # opened first: an output that cannot be written is said at once
+        for results in _inspections(captures, options, enrichment, quiet, failed, each):
+            for row, is_legacy in results:
+                aggregate.add(row)
+                legacy = legacy or is_legacy
+        verdict = aggregate.finish()
         render.write_report(verdict, verdict.summary, fmt, out, REPORT_FIELDS)
     _exit(failed, fail_on == "legacy" and legacy)
 
