@@ -1,6 +1,7 @@
 """One capture on several processes. Owns: running other processes over the same capture, splitting the
 flows between them by a hash of their endpoints, and merging both streams back into exactly the order
-one process gives. Imports: pipeline, enrich.identity, capture.files (widen_pipe).
+one process gives, holding a bounded number of bytes between them. Imports: pipeline, enrich.identity,
+capture.files (widen_pipe).
 
 Every process reads the whole capture, so every flow is numbered, counted and evicted identically in
 all; each follows TLS only through the flows it owns and lets the capture reader count the others'

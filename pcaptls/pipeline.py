@@ -1,6 +1,7 @@
 """Inspect one capture: capture -> tcp -> tls -> results. Owns: the per-packet loop (the hot path),
 flow lifetime (close, evict, finish at end of capture), counters, and the error contract of
-``inspect_file``. Imports: capture, tcp, session, results, model, errors.
+``inspect_file``, and the memory bound of the followed connections (max_state_bytes). Imports: capture,
+tcp, session, results, model, errors.
 
 Contract: ``inspect_file`` raises only ``CaptureError``, and only when the file cannot be opened at all.
 Damage met later stops reading; every connection seen before it is still reported and the damage is in

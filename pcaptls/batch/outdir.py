@@ -1,6 +1,6 @@
 """A batch's output folder. Owns: connections.jsonl and files.jsonl written so that a run stopped at any
 point (Ctrl-C, SIGKILL, reboot) resumes without losing or repeating a connection, and the final
-ordering and report files. Imports: report.verdict, report.render.
+ordering and report files. Imports: report.verdict, report.render, report.spill, errors, batch.worker.
 
 How: an input's connection lines are appended and fsynced before its files.jsonl line, and the
 files.jsonl line is what marks the input done. On resume a torn last line (no newline, or not JSON) is

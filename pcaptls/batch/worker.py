@@ -1,7 +1,7 @@
 """One batch input, start to end. Owns: hashing what was read, inspecting it, and turning every outcome
 (ok, damaged, not a capture, internal error) into a files.jsonl line plus connection rows; opening goes
-through batch.sources. Imports: pipeline, parallel, report.rows, enrich.sources, errors, batch.inputs,
-batch.sources.
+through batch.sources. Imports: pipeline, parallel, report.rows, report.spill, enrich.sources, errors,
+batch.inputs, batch.sources.
 
 An input's trouble is its line; a write that fails (the spool in the output folder) raises OutputError,
 which stops the run instead of being blamed on the input.

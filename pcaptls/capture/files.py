@@ -1,5 +1,6 @@
 """Open a capture and iterate its frames. Owns: opening paths, stdin and file objects, compression and format
-detection by content, mapping plain files. Imports: capture.framing (the framing itself), errors.
+detection by content, mapping plain files (guarded: capture._guard). Imports: capture.framing (the framing
+itself), capture._guard (optional), errors.
 
 ``open_capture(source)`` accepts a path, ``"-"`` (``sys.stdin.buffer``) or a binary file object (seekable or not).
 Compression (gzip, bzip2, xz, zstd; one level of nesting, e.g. a gzip inside an xz) and the format (classic pcap in

@@ -1,5 +1,5 @@
 """Render connection rows. Owns: the table, JSON, JSON lines and CSV renderings and the summary of
-counters. Imports: report.rows, report.escape, results.
+counters. Imports: report.rows, report.escape, report.tables, report.spill, results.
 
 Every renderer writes to a text stream it is given; nothing here chooses where output goes.
 """

@@ -1,6 +1,7 @@
 """The legacy-TLS verdict. Owns: grouping connections by client IP x server, what each client can do,
 whether it breaks when TLS 1.2 becomes the minimum and whether a cut-off already applies, the risk order
-and the one-sentence summary. Imports: results, report.rows, tls.registry, report.filters.
+and the one-sentence summary. Imports: results, report.rows, report.spill, tls.registry, report.filters,
+errors.
 
 Incremental (``Aggregator.add`` one row at a time), so the batch runner aggregates archives of captures
 without holding their connections, and can rebuild the report from connections.jsonl; bounded (beyond
