@@ -1,4 +1,5 @@
-"""The command line. Owns: options, where output goes, exit codes. Imports: pcaptls API modules, report.
+"""The command line. Owns: the commands, where output goes, exit codes (shared options: cli.options).
+Imports: pcaptls API modules, report, cli.options.
 
 No protocol logic here: each command validates options through click types, calls the API, renders.
 Exit codes: 0 ok; 1 an input could not be read or was damaged (results before the damage are still
@@ -10,7 +11,6 @@ report.escape (file names and capture text can hold terminal escapes).
 from __future__ import annotations
 
 import dataclasses
-import functools
 import gc
 import os
 import sys
@@ -21,13 +21,13 @@ import click
 
 from pcaptls import __version__
 from pcaptls.enrich.identity import Enrichment
-from pcaptls.enrich.sources import build_enrichment
 from pcaptls.errors import CaptureError, EnrichmentDataError, OutputError
 from pcaptls.parallel import MappedInspection
 from pcaptls.pipeline import InspectOptions, iter_connections
 from pcaptls.report import render
+from pcaptls.cli.options import enrichment_options, filter_options, output_options
 from pcaptls.report.cloudtrail import cloudtrail_record
-from pcaptls.report.filters import VERSION_NAMES, ConnectionFilter, is_below, parse_network, parse_server
+from pcaptls.report.filters import is_below
 from pcaptls.report.rows import connection_row
 from pcaptls.report.spill import SortedSpill
 from pcaptls.report.tables import split as split_cells
@@ -44,97 +44,6 @@ EXIT_LEGACY, EXIT_OUTPUT, EXIT_INTERRUPTED = 3, 4, 130
 def _error(message: str) -> None:
     """An ``Error: ...`` line on stderr, escaped like capture text (it names files, which can hold escapes)."""
     click.echo(f"Error: {escape_terminal(message)}", err=True)
-
-
-class _Size(click.ParamType):
-    """A byte count: 4096, 512K, 16M, 1G (binary units)."""
-
-    name = "size"
-
-    def convert(self, value, param, ctx):
-        if isinstance(value, int):
-            return value
-        text = str(value).strip().upper().removesuffix("B")
-        scale = {"K": 1 << 10, "M": 1 << 20, "G": 1 << 30}.get(text[-1:], 1)
-        try:
-            number = int(text[:-1] if scale > 1 else text) * scale
-        except ValueError:
-            self.fail(f"{value!r} is not a size (e.g. 4096, 512K, 16M)", param, ctx)
-        if number < 1:
-            self.fail("must be at least 1", param, ctx)
-        return number
-
-
-_DEFAULTS = InspectOptions()
-
-
-def enrichment_options(func: Callable) -> Callable:
-    """--dns-snapshot, --ip-ranges, --no-capture-dns, --dns-grace: where server names come from; and the
-    memory limits (--max-flows, --max-state, --max-pending, --max-dns-answers)."""
-    @click.option("--max-flows", type=click.IntRange(1), default=_DEFAULTS.max_flows, show_default=True,
-                  help="TCP flows tracked at once; finished ones, then the least recently active, are evicted beyond "
-                       "(counted: flows_evicted).")
-    @click.option("--max-state", "max_state", type=_Size(), default=f"{_DEFAULTS.max_state_bytes >> 20}M", show_default=True,
-                  metavar="SIZE", help="Memory for the connections being followed (buffers, parsed hellos); beyond "
-                                       "it the least recently active are reported early (flows_reported_early).")
-    @click.option("--max-pending", type=_Size(), default=f"{_DEFAULTS.max_pending_bytes >> 10}K", show_default=True,
-                  metavar="SIZE", help="Out-of-order bytes held per TCP direction before a gap is declared.")
-    @click.option("--max-dns-answers", type=click.IntRange(1), default=_DEFAULTS.max_dns_answers, show_default=True,
-                  help="DNS answers from the capture kept for naming; the oldest are dropped beyond "
-                       "(dns_answers_evicted).")
-    @click.option("--dns-snapshot", "snapshots", multiple=True, metavar="FILE[@TIME]",
-                  help="DNS snapshot (dig, nslookup, JSON, CSV or hosts file); repeatable. @TIME: when it was taken.")
-    @click.option("--ip-ranges", type=click.Path(exists=True, dir_okay=False), help="AWS ip-ranges.json.")
-    @click.option("--no-capture-dns", is_flag=True, help="Do not learn names from DNS answers in the capture.")
-    @click.option("--dns-grace", type=click.IntRange(0), default=300, show_default=True, metavar="SECONDS",
-                  help="A DNS answer names its addresses for its TTL plus this long.")
-    @functools.wraps(func)
-    def wrapper(*args, snapshots, ip_ranges, no_capture_dns, dns_grace, max_flows, max_state, max_pending,
-                max_dns_answers, **kwargs):
-        try:
-            enrichment, problems = build_enrichment(snapshots, ip_ranges)
-        except EnrichmentDataError as exc:
-            raise click.ClickException(str(exc)) from exc
-        for problem in problems:
-            click.echo(f"warning: {escape_terminal(str(problem))}", err=True)
-        options = InspectOptions(capture_dns=not no_capture_dns, dns_grace_s=dns_grace, max_flows=max_flows,
-                                 max_state_bytes=max_state, max_pending_bytes=max_pending,
-                                 max_dns_answers=max_dns_answers)
-        gc.freeze()         # what start-up made lives to the end: the collector need not scan it again
-        return func(*args, enrichment=enrichment, options=options, **kwargs)
-    return wrapper
-
-
-def _version(ctx, param, value):
-    if value is None:
-        return None
-    if value not in VERSION_NAMES:
-        raise click.BadParameter(f"one of {', '.join(VERSION_NAMES)}")
-    return VERSION_NAMES[value]
-
-
-def filter_options(func: Callable) -> Callable:
-    """The selection shared by inspect, report and show."""
-    @click.option("--client", "clients", multiple=True, metavar="CIDR", help="Client address or network; repeatable.")
-    @click.option("--server", "servers", multiple=True, metavar="IP[:PORT]|CIDR", help="Server; repeatable.")
-    @click.option("--port", "ports", multiple=True, type=click.IntRange(0, 65535), help="Server port; repeatable.")
-    @click.option("--sni", "sni", multiple=True, metavar="GLOB", help="SNI (or server name) glob, e.g. '*.amazonaws.com'.")
-    @click.option("--below", callback=_version, metavar="VERSION",
-                  help="Only connections whose client cannot do VERSION, or that negotiated less (e.g. TLSv1.2).")
-    @click.option("--aws-only", is_flag=True, help="Only servers that are AWS endpoints.")
-    @click.option("--fips-only", is_flag=True, help="Only AWS FIPS endpoints.")
-    @click.option("--outcome", "outcomes", multiple=True, type=click.Choice(["established", "failed", "incomplete"]))
-    @functools.wraps(func)
-    def wrapper(*args, clients, servers, ports, sni, below, aws_only, fips_only, outcomes, conns=(), **kwargs):
-        try:
-            selection = ConnectionFilter(
-                clients=tuple(parse_network(c) for c in clients), servers=tuple(parse_server(s) for s in servers),
-                ports=tuple(ports), sni=tuple(sni), below=below, aws_only=aws_only, fips_only=fips_only,
-                outcomes=tuple(outcomes), conns=tuple(conns))
-        except ValueError as exc:
-            raise click.BadParameter(str(exc)) from exc
-        return func(*args, selection=selection, **kwargs)
-    return wrapper
 
 
 def _inspections(paths, options: InspectOptions, enrichment: Enrichment, quiet: bool, failed: list[str],
@@ -174,18 +83,6 @@ def _is_legacy(conn: Connection) -> bool:
 @click.version_option(__version__, prog_name="pcaptls")
 def cli() -> None:
     """Inspect TLS handshakes in packet captures: which clients speak which TLS version, to whom."""
-
-
-def output_options(func: Callable) -> Callable:
-    """--output, --quiet, --fail-on and --jobs, shared by inspect and report."""
-    func = click.option("--jobs", "-j", type=click.IntRange(1, 16), default=None,
-                        help="Processes per capture file (default: the cores, up to 4, for a file of 64 MiB or "
-                             "more, else 1); the output is the same either way.")(func)
-    func = click.option("--fail-on", type=click.Choice(["legacy"]),
-                        help="Exit 3 if a selected client cannot do TLS 1.2.")(func)
-    func = click.option("--quiet", "-q", is_flag=True, help="No counts on stderr (errors are still shown).")(func)
-    return click.option("--output", "-o", type=click.Path(dir_okay=False, allow_dash=True), default="-",
-                        help="Write the output here instead of stdout.")(func)
 
 
 @cli.command()
