@@ -59,7 +59,7 @@ class SortedSpill:
         if self._items:
             self._spill()
         try:
-            for _key, _seq, text in heapq.merge(*(_read(run) for run in self._runs), key=_ORDER):
+            for _key, _seq, text in heapq.merge(*(read_run(run) for run in self._runs), key=_ORDER):
                 yield text
         finally:
             self.close()
@@ -77,38 +77,48 @@ class SortedSpill:
         if len(self._runs) >= _MAX_RUNS:            # merge them into one run, so files stay few
             runs, self._runs = self._runs, []
             try:
-                self._runs.append(self._write(heapq.merge(*(_read(run) for run in runs), key=_ORDER)))
+                self._runs.append(self._write(heapq.merge(*(read_run(run) for run in runs), key=_ORDER)))
             finally:
                 for run in runs:
                     run.close()
 
     def _write(self, items: Any) -> IO[bytes]:
-        try:
-            run = tempfile.TemporaryFile(dir=self.directory, prefix="pcaptls-sort-")
-        except OSError as err:
-            raise OutputError(f"cannot write a temporary file in {self.directory or tempfile.gettempdir()} "
-                              f"(set TMPDIR to a folder with room): {err.strerror or err}") from err
-        try:
-            chunk, size = [], 0
-            for item in items:
-                chunk.append(item)
-                size += len(item[2]) + ITEM_COST
-                if size >= _CHUNK_BYTES:
-                    pickle.dump(chunk, run, pickle.HIGHEST_PROTOCOL)
-                    chunk, size = [], 0
-            if chunk:
-                pickle.dump(chunk, run, pickle.HIGHEST_PROTOCOL)
-            run.flush()
-            run.seek(0)
-        except OSError as err:
-            run.close()
-            raise OutputError(f"cannot write a temporary file in {self.directory or tempfile.gettempdir()} "
-                              f"(set TMPDIR to a folder with room): {err.strerror or err}") from err
+        run = write_run(items, self.directory, lambda item: len(item[2]) + ITEM_COST)
         self.runs_written += 1
         return run
 
 
-def _read(run: IO[bytes]) -> Iterator[tuple[Any, int, str]]:
+def write_run(items: Any, directory: str | None, cost: Any) -> IO[bytes]:
+    """A temporary file (unlinked already) of ``items``, pickled in chunks of about _CHUNK_BYTES by
+    ``cost(item)``; read back with ``read_run``. A write that fails is an ``OutputError``."""
+    try:
+        run = tempfile.TemporaryFile(dir=directory, prefix="pcaptls-sort-")
+    except OSError as err:
+        raise _unwritable(directory, err) from err
+    try:
+        chunk, size = [], 0
+        for item in items:
+            chunk.append(item)
+            size += cost(item)
+            if size >= _CHUNK_BYTES:
+                pickle.dump(chunk, run, pickle.HIGHEST_PROTOCOL)
+                chunk, size = [], 0
+        if chunk:
+            pickle.dump(chunk, run, pickle.HIGHEST_PROTOCOL)
+        run.flush()
+    except OSError as err:
+        run.close()
+        raise _unwritable(directory, err) from err
+    return run
+
+
+def _unwritable(directory: str | None, err: OSError) -> OutputError:
+    return OutputError(f"cannot write a temporary file in {directory or tempfile.gettempdir()} "
+                       f"(set TMPDIR to a folder with room): {err.strerror or err}")
+
+
+def read_run(run: IO[bytes]) -> Iterator[Any]:
+    """The items of a ``write_run`` file, in order, one chunk in memory at a time."""
     run.seek(0)
     while True:
         try:
@@ -116,4 +126,3 @@ def _read(run: IO[bytes]) -> Iterator[tuple[Any, int, str]]:
         except EOFError:
             return
         yield from chunk
-

@@ -11,16 +11,13 @@ from __future__ import annotations
 
 import heapq
 import json
-import pickle
-import tempfile
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import IO, Any
+from typing import IO
 
-from pcaptls.errors import OutputError
 from pcaptls.report.filters import is_below
-from pcaptls.report.spill import SortedSpill
+from pcaptls.report.spill import SortedSpill, read_run, write_run
 from pcaptls.report.rows import connection_row
 from pcaptls.results import Connection
 from pcaptls.tls import registry
@@ -33,6 +30,7 @@ OK = "ok"                  # offers TLS 1.2 or better
 UNKNOWN = "unknown"        # no ClientHello seen
 RANK = {BROKEN: 0, WILL_BREAK: 1, LEGACY: 2, UNKNOWN: 3, OK: 4}
 MAX_PAIRS = 5_000           # client x server pairs held in memory by an Aggregator (more go to disk)
+_PAIR_COST = 1 << 10        # about what a pair pickles to (a run holds one chunk of each in memory at a merge)
 
 REPORT_FIELDS = (
     "verdict", "breaks_under_tls12", "cutoff_applies", "client_ip", "server", "server_port", "server_ips",
@@ -92,16 +90,6 @@ def _merge(a: _Pair, b: _Pair) -> _Pair:
     return a
 
 
-def _pairs_of(run: Any) -> Iterator[tuple[tuple, _Pair]]:
-    run.seek(0)
-    while True:
-        try:
-            chunk = pickle.load(run)
-        except EOFError:
-            return
-        yield from chunk
-
-
 def _sort_key(r: dict) -> tuple:
     return (RANK[r["verdict"]], -r["connections"], r["client_ip"], r["server"], r["server_port"])
 
@@ -138,9 +126,8 @@ class Verdict:
             for text in self._texts:
                 yield json.loads(text)
             return
-        self._file.seek(0)
-        for line in self._file:
-            yield json.loads(line)
+        for text in read_run(self._file):
+            yield json.loads(text)
 
 
 class Aggregator:
@@ -189,20 +176,12 @@ class Aggregator:
 
     def _spill(self) -> None:
         items = sorted(self._pairs.items(), key=lambda kv: kv[0])
-        try:
-            run = tempfile.TemporaryFile(dir=self.directory, prefix="pcaptls-report-")
-            for i in range(0, len(items), 64):      # a merge holds one chunk of each run
-                pickle.dump(items[i:i + 64], run, pickle.HIGHEST_PROTOCOL)
-            run.flush()
-        except OSError as err:
-            raise OutputError(f"cannot write a temporary file (set TMPDIR to a folder with room): "
-                              f"{err.strerror or err}") from err
-        self._runs.append(run)
+        self._runs.append(write_run(items, self.directory, lambda kv: _PAIR_COST))
         self._pairs = {}
 
     def _merged(self) -> Iterator[_Pair]:
         """Every pair, whole, in key order (runs and what is in memory merged; earlier rows first)."""
-        streams = [_pairs_of(run) for run in self._runs]
+        streams = [read_run(run) for run in self._runs]
         streams.append(iter(sorted(self._pairs.items(), key=lambda kv: kv[0])))
         current: tuple | None = None
         pair: _Pair | None = None
@@ -240,14 +219,7 @@ class Aggregator:
         headline = _sentence(clients, bad_clients, conns, bad_conns, broken)
         if not ordered.runs_written:
             return Verdict(headline, len(ordered), list(ordered), None)
-        try:
-            file = tempfile.TemporaryFile(dir=self.directory, prefix="pcaptls-report-")
-            for text in ordered:
-                file.write(text.encode("utf-8") + b"\n")
-            file.flush()
-        except OSError as err:
-            raise OutputError(f"cannot write a temporary file (set TMPDIR to a folder with room): "
-                              f"{err.strerror or err}") from err
+        file = write_run(ordered, self.directory, len)          # rows read again from disk, in order
         return Verdict(headline, len(ordered), None, file)
 
     def rows(self) -> list[dict[str, object]]:
