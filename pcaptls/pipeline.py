@@ -173,7 +173,7 @@ class Inspection:
                         if session.done and not flags & (FIN | RST):
                             self._skip(flow)
                         if meter[0] > self._state_check:   # followed connections may hold too much: measure
-                            self._position, self._phase = packets + reader.skipped, 1
+                            self._position, self._phase = packets + reader.skipped, 2
                             yield from self._trim_state(table)
                     elif payload:
                         flow.payload_bytes[d] += len(payload)
@@ -183,7 +183,7 @@ class Inspection:
                         else:
                             flow.fin[d] = True
                         if flow.rst or (flow.fin[0] and flow.fin[1]):
-                            self._position, self._phase = packets + reader.skipped, 2
+                            self._position, self._phase = packets + reader.skipped, 3
                             yield from self._finish(table, flow, remove=False)
         except CaptureError as exc:
             self.error = exc
@@ -338,11 +338,14 @@ class Inspection:
         self.state_peak = max(self.state_peak, total)
         if total > budget:
             self._refresh_activity()
+            victims = []
             for flow in sorted(held, key=lambda f: (f.last_ts_ns, f.index)):
                 if total <= budget * 3 // 4:
                     break
                 total -= held[flow]
-                self.counters["flows_reported_early"] = self.counters.get("flows_reported_early", 0) + 1
+                victims.append(flow)
+            self.counters["flows_reported_early"] = self.counters.get("flows_reported_early", 0) + len(victims)
+            for flow in sorted(victims, key=lambda f: f.index):   # in flow order, as everywhere (the merge key)
                 yield from self._report(flow)       # no longer followed: its packets are only counted
         self._state_check = self._meter[0] + budget - total
 
