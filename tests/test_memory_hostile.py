@@ -10,7 +10,6 @@ summary counts the evictions, early reports or dropped DNS answers).
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import threading
@@ -47,15 +46,24 @@ def captures(tmp_path_factory) -> dict[str, Path]:
     return made
 
 
+# The command is started by a small launcher process, not by pytest itself: the kernel counts in a child's
+# peak RSS the memory of the process it was started from (with vfork, or fork then exec, the child's
+# ru_maxrss starts at its parent's high-water mark: a 300 MB pytest made `python -c pass` read 313 MB).
+_LAUNCH = """import os, subprocess, sys
+with open(sys.argv[1], "wb") as out, open(sys.argv[2], "wb") as err:
+    proc = subprocess.Popen(sys.argv[3:], stdout=out, stderr=err, env=dict(os.environ, PYTHONDONTWRITEBYTECODE="1"))
+    _pid, status, usage = os.wait4(proc.pid, 0)
+print(os.waitstatus_to_exitcode(status), usage.ru_maxrss)
+"""
+
+
 def _run(args: list[str], tmp_path: Path) -> tuple[int, int, str, Path]:
     """(exit code, peak RSS in KB of the largest process, stderr, stdout file) of ``pcaptls ARGS``."""
-    out = tmp_path / "stdout"
-    with open(out, "wb") as stdout, open(tmp_path / "stderr", "wb") as stderr:
-        proc = subprocess.Popen([sys.executable, "-m", "pcaptls", *args], stdout=stdout, stderr=stderr, cwd=ROOT,
-                                env=dict(os.environ, PYTHONDONTWRITEBYTECODE="1"))
-        _pid, status, usage = os.wait4(proc.pid, 0)
-        proc.returncode = os.waitstatus_to_exitcode(status)
-    return proc.returncode, usage.ru_maxrss, (tmp_path / "stderr").read_text(errors="replace"), out
+    out, err = tmp_path / "stdout", tmp_path / "stderr"
+    done = subprocess.run([sys.executable, "-c", _LAUNCH, str(out), str(err), sys.executable, "-m", "pcaptls", *args],
+                          capture_output=True, text=True, cwd=ROOT, check=True)
+    code, rss = map(int, done.stdout.split())
+    return code, rss, err.read_text(errors="replace"), out
 
 
 INSPECT = [("ooo", fmt) for fmt in ("jsonl", "table", "json", "csv", "cloudtrail")] + [
