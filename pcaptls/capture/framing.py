@@ -189,7 +189,7 @@ class CaptureReader:
         ns = _NS
         maxcap = MAX_CAPLEN
         pos = 24
-        # A mapped file's pages count in RSS once touched; hand back what was read every 32 MiB so
+        # A mapped file's pages count in RSS once touched; hand back what was read every 8 MiB so
         # memory stays flat whatever the file size (the kernel keeps them in its page cache).
         mapped = isinstance(buf, mmap.mmap) and hasattr(buf, "madvise")
         released, release_every = 0, _RELEASE_EVERY

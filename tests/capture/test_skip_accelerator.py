@@ -188,7 +188,7 @@ def test_pcapng_same_frames_counts_and_errors(seed: int, damage: str | None, mon
 @pytest.mark.parametrize("accelerated", [True, False])
 def test_mapped_pages_are_released_in_long_runs(fmt: str, accelerated: bool, monkeypatch: pytest.MonkeyPatch,
                                                 tmp_path: Path) -> None:
-    """Both loops, C or not, return at every 32 MiB release point of a mapped file: pages are handed back
+    """Both loops, C or not, return at every release point (8 MiB) of a mapped file: pages are handed back
     (RSS stays flat whatever the capture size)."""
     frame = ipv4_tcp(1, 2, 3, 4, payload=bytes(1400))
     if fmt == "pcap":
