@@ -30,10 +30,14 @@ from pathlib import Path
 from tabulate import tabulate
 
 from bench.generate import START_S, generate, parse_size
+from bench.profiles import PROFILES
+from bench.variants import make as make_variant
 
 ROOT = Path(__file__).resolve().parent.parent
-DPKT_LOOP = ("import sys, dpkt\nn = 0\nwith open(sys.argv[1], 'rb') as f:\n"
-             "    for ts, buf in dpkt.pcap.Reader(f):\n        n += 1\nprint(n)\n")
+DPKT_LOOP = ("import gzip, sys, dpkt\nn = 0\npath = sys.argv[1]\n"
+             "with (gzip.open if path.endswith('.gz') else open)(path, 'rb') as f:\n"
+             "    ng = f.peek(4)[:4] == b'\\x0a\\x0d\\x0d\\x0a' if hasattr(f, 'peek') else False\n"
+             "    for ts, buf in (dpkt.pcapng.Reader if ng else dpkt.pcap.Reader)(f):\n        n += 1\nprint(n)\n")
 TSHARK_FIELDS = ("ip.src", "ipv6.src", "tcp.srcport", "ip.dst", "ipv6.dst", "tcp.dstport", "tls.handshake.type",
                  "tls.handshake.version", "tls.handshake.extensions.supported_version",
                  "tls.handshake.ciphersuite", "tls.handshake.extensions_server_name")
@@ -41,6 +45,7 @@ VERSION_NAMES = {0x0300: "SSLv3", 0x0301: "TLSv1.0", 0x0302: "TLSv1.1", 0x0303: 
 GNU_TIME = "/usr/bin/time" if os.access("/usr/bin/time", os.X_OK) else None
 KEY_FIELDS = ("ts", "client_ip", "client_port", "server_ip", "server_port", "sni", "negotiated_version", "hello_retry",
               "outcome")
+NAME_FIELDS = ("server_name", "name_source", "aws_region")      # in the expected lists of the kernel profiles
 
 
 def tool_commands(path: str, out_dir: str, tshark: bool) -> list[tuple[str, list[str], str | None]]:
@@ -53,6 +58,8 @@ def tool_commands(path: str, out_dir: str, tshark: bool) -> list[tuple[str, list
         for field in TSHARK_FIELDS:
             cmd += ["-e", field]
         tools.append(("tshark", cmd, f"{out_dir}/tshark.tsv"))
+    if shutil.which("ndpiReader") and not path.endswith(".gz"):            # libpcap reads no gzip
+        tools.append(("ndpiReader (nDPI, C)", ["ndpiReader", "-i", path, "-q"], None))
     tools.append(("pcaptls", [sys.executable, "-m", "pcaptls", "inspect", path, "--format", "jsonl", "-q",
                               "-o", f"{out_dir}/pcaptls.jsonl"], None))
     return tools
@@ -224,7 +231,8 @@ def compare_rows(name: str, got: list[dict], want: list[dict], limit: int = 10) 
     if len(got) != len(want):
         problems.append(f"{name}: {len(got)} connections, expected {len(want)}")
     for i, (g, w) in enumerate(zip(got, want)):
-        diff = {k: (g.get(k), w.get(k)) for k in KEY_FIELDS if g.get(k) != w.get(k)}
+        diff = {k: (g.get(k), w.get(k)) for k in KEY_FIELDS + tuple(f for f in NAME_FIELDS if f in w)
+                if g.get(k) != w.get(k)}
         if diff:
             problems.append(f"{name}: connection {i} ({w['template']}): " +
                             ", ".join(f"{k} {a!r} != expected {b!r}" for k, (a, b) in diff.items()))
@@ -285,6 +293,55 @@ def run_one(path: str, repeat: int, tshark: bool) -> tuple[dict, bool]:
     return res, ok
 
 
+def run_profiles(profiles: list[str], size: str, variants: list[str], directory: str, repeat: int, tshark: bool,
+                 seed: int) -> tuple[list[dict], bool]:
+    """Every profile at ``size`` (generated if missing) and its format variants, then one table of all."""
+    results, ok = [], True
+    for profile in profiles:
+        path = os.path.join(directory, f"bench-{profile}-{size.lower()}.pcap")
+        if profile == "bulk" and not os.path.exists(path) and os.path.exists(os.path.join(directory, f"bench-{size.lower()}.pcap")):
+            path = os.path.join(directory, f"bench-{size.lower()}.pcap")
+        if not (os.path.exists(path) and os.path.exists(path + ".expected.json")):
+            print(f"generating {path} ...", flush=True)
+            generate(parse_size(size), path, seed, profile)
+        for variant in ["pcap", *variants]:
+            target = path if variant == "pcap" else make_variant(path, variant)
+            res, good = run_one(target, repeat, tshark)
+            with open(path + ".expected.json", encoding="utf-8") as f:
+                summary = json.loads(f.readline().rstrip().rstrip(",") + "}")["summary"]   # the first line only
+            res.update(profile=profile, variant=variant, connections=summary["connections"],
+                       dns_responses=summary.get("dns_responses", 0))
+            results.append(res)
+            ok = ok and good
+    print_profiles(results)
+    return results, ok
+
+
+def print_profiles(results: list[dict]) -> None:
+    rows = []
+    for r in results:
+        t = r["tools"]
+        me, loop, tsh = t["pcaptls"], t["dpkt loop (Python floor)"], t.get("tshark")
+        ndpi = t.get("ndpiReader (nDPI, C)")
+        rows.append([r["profile"], r["variant"], r["bytes"] / 1e6, r["packets"], r["connections"], r["dns_responses"],
+                     t["cat (I/O floor)"]["wall_s"], loop["wall_s"], tsh["wall_s"] if tsh else None,
+                     ndpi["wall_s"] if ndpi else None, me["wall_s"], me["cpu_s"], me["rss_mb"],
+                     tsh["wall_s"] / me["wall_s"] if tsh else None, me["wall_s"] / loop["wall_s"],
+                     "ok" if not any(v for k, v in r.get("checks", {}).items() if k.startswith("pcaptls")) else "DIFFERS"])
+    print("\nall profiles (wall seconds, median; x tshark = pcaptls throughput ÷ tshark's; ÷ loop = pcaptls time ÷ "
+          f"the bare dpkt loop's); load average now {os.getloadavg()[0]:.2f}")
+    print(tabulate(rows, headers=["profile", "format", "MB", "packets", "connections", "DNS responses", "cat",
+                                  "dpkt loop", "tshark", "ndpiReader", "pcaptls", "pcaptls cpu", "pcaptls RSS MB",
+                                  "x tshark", "÷ loop", "answers"],
+                   floatfmt=("", "", ",.0f", ",", ",", ",", ".2f", ".2f", ".2f", ".2f", ".2f", ".2f", ".0f", ".1f",
+                             ".2f", ""), intfmt=",", missingval="-"))
+    worst = min((r for r in results if "tshark" in r["tools"]),
+                key=lambda r: r["tools"]["tshark"]["wall_s"] / r["tools"]["pcaptls"]["wall_s"], default=None)
+    if worst:
+        print(f"worst profile: {worst['profile']} ({worst['variant']}), "
+              f"{worst['tools']['tshark']['wall_s'] / worst['tools']['pcaptls']['wall_s']:.1f}x tshark")
+
+
 def run_sizes(sizes: list[str], directory: str, repeat: int, tshark: bool, seed: int) -> tuple[list[dict], bool]:
     results, ok = [], True
     for size in sizes:
@@ -308,18 +365,24 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__.split("\n\n")[0])
     ap.add_argument("capture", nargs="?", help="a capture made by bench.generate (its .expected.json beside it)")
     ap.add_argument("--sizes", help="comma-separated sizes (100M,500M,1G): generate if missing, run each")
+    ap.add_argument("--profiles", help=f"comma-separated traffic profiles ({','.join(PROFILES)}) at --size each")
+    ap.add_argument("--size", default="1G", help="size of each --profiles capture (default 1G)")
+    ap.add_argument("--variants", default="", help="format variants of each --profiles capture: pcapng,gzip")
     ap.add_argument("--dir", default="/tmp", help="where --sizes keeps its captures (default /tmp)")
     ap.add_argument("--seed", type=int, default=1, help="generator seed for --sizes (default 1)")
     ap.add_argument("--repeat", type=int, default=1, help="runs per tool; the median wall time is shown")
     ap.add_argument("--no-tshark", action="store_true", help="skip tshark and the comparison with it")
     ap.add_argument("--json", help="write all measurements and checks to this file")
     args = ap.parse_args(argv)
-    if bool(args.capture) == bool(args.sizes):
-        ap.error("give either a capture or --sizes")
+    if sum(map(bool, (args.capture, args.sizes, args.profiles))) != 1:
+        ap.error("give one of: a capture, --sizes, --profiles")
     tshark = not args.no_tshark and shutil.which("tshark") is not None
     info = machine()
     print(", ".join(f"{k}: {v}" for k, v in info.items()))
-    if args.sizes:
+    if args.profiles:
+        results, ok = run_profiles(args.profiles.split(","), args.size, [v for v in args.variants.split(",") if v],
+                                   args.dir, args.repeat, tshark, args.seed)
+    elif args.sizes:
         results, ok = run_sizes(args.sizes.split(","), args.dir, args.repeat, tshark, args.seed)
     else:
         res, ok = run_one(args.capture, args.repeat, tshark)
