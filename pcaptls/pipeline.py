@@ -242,6 +242,9 @@ class Inspection:
 
     def _dns_datagram(self, payload: bytes, ts_ns: int) -> None:
         counters = self.counters
+        if len(payload) > 2 and not payload[2] & 0x80:   # a query (QR clear): names come from responses only
+            counters["dns_queries"] = counters.get("dns_queries", 0) + 1
+            return
         try:
             msg = parse_dns_message(payload, trailing_ok=True)
         except MalformedInput:

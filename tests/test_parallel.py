@@ -191,3 +191,36 @@ def test_early_reports_under_memory_pressure_keep_every_connection_once(tmp_path
         assert insp.counters["flows_reported_early"] > 100
         seen[jobs] = sorted(r["conn"] for r in rows)
     assert seen[1] == seen[2] == list(range(1500))
+
+
+@pytest.mark.parametrize("loadavg, cores, expected", [
+    ("0.10 0.30 0.20 1/120 999", 2, 2),        # quiet
+    ("1.02 0.90 0.60 2/120 999", 2, 1),        # another task has kept a core busy for a minute and still runs
+    ("0.97 1.10 1.00 1/120 999", 2, 2),        # it just ended: the average lags, the run queue says free
+    ("0.20 0.10 0.10 3/120 999", 2, 2),        # a burst of wake-ups: the average says free
+    ("3.60 3.00 2.00 5/120 999", 2, 1),        # more busy than there are cores: still one
+    ("1.40 1.00 1.00 3/120 999", 4, 3),
+    ("garbage", 2, 2),
+])
+def test_free_cores_counts_what_other_work_keeps_busy(monkeypatch, loadavg, cores, expected) -> None:
+    import builtins
+    import io
+
+    from pcaptls import parallel
+    real_open = builtins.open
+    monkeypatch.setattr(builtins, "open", lambda path, *a, **k: io.StringIO(loadavg) if path == "/proc/loadavg"
+                        else real_open(path, *a, **k))
+    monkeypatch.setattr(parallel.os, "sched_getaffinity", lambda pid: set(range(cores)))
+    assert parallel.free_cores() == expected
+
+
+def test_the_default_jobs_of_a_large_file_follow_the_free_cores(monkeypatch, tmp_path) -> None:
+    from pcaptls import parallel
+    big = tmp_path / "big.pcap"
+    with open(big, "wb") as f:
+        f.truncate(parallel.MIN_SIZE)
+    monkeypatch.setattr(parallel, "free_cores", lambda: 1)
+    assert parallel.jobs_for(str(big), None) == 1
+    monkeypatch.setattr(parallel, "free_cores", lambda: 2)
+    assert parallel.jobs_for(str(big), None) == 2
+    assert parallel.jobs_for(str(big), 2) == 2           # asked for: as asked

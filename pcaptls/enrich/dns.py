@@ -321,8 +321,22 @@ def _ttl(ttl_s: int) -> int:
     return 0 if ttl_s >= 1 << 31 or ttl_s < 0 else ttl_s
 
 
+_CANONICAL: dict[str, str] = {}      # address text -> its canonical text, for texts seen before (bounded)
+_CANONICAL_MAX = 1 << 16
+
+
 def _ip_text(ip: str | ipaddress.IPv4Address | ipaddress.IPv6Address) -> str:
-    """Canonical text of an address (``ipaddress``'s, as ``model`` uses); ValueError for a bad call."""
+    """Canonical text of an address (``ipaddress``'s, as ``model`` uses); ValueError for a bad call. Texts
+    seen before come from a bounded cache: DNS answers repeat the same addresses, and parsing one with
+    ``ipaddress`` costs more than the rest of the answer."""
+    if type(ip) is str:
+        text = _CANONICAL.get(ip)
+        if text is None:
+            text = str(ipaddress.ip_address(ip))
+            if len(_CANONICAL) >= _CANONICAL_MAX:
+                _CANONICAL.clear()
+            _CANONICAL[ip] = text
+        return text
     return str(ip) if isinstance(ip, (ipaddress.IPv4Address, ipaddress.IPv6Address)) else str(ipaddress.ip_address(ip))
 
 

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import ipaddress
 import struct
+from socket import AF_INET6, inet_ntop
 from dataclasses import dataclass
 
 from pcaptls.errors import MalformedDnsMessage
@@ -91,20 +92,21 @@ def parse_dns_message(data: bytes | bytearray | memoryview, base: int = 0, *, tr
     msg_id, flags, qdcount, ancount, nscount, arcount = _HEADER.unpack_from(buf, 0)
     pos = HEADER_LEN
     questions = []
+    memo: dict[int, tuple[list[str], int, int]] = {}
     for i in range(qdcount):
-        name, pos = _name(buf, pos, end, base, f"dns question {i + 1} name")
+        name, pos = _name(buf, pos, end, base, f"dns question {i + 1} name", memo)
         _need(pos, 4, end, base, f"dns question {i + 1} type/class")
         qtype, qclass = _QUESTION.unpack_from(buf, pos)
         pos += 4
         questions.append(Question(name, qtype, qclass))
     answers = []
     for i in range(ancount):
-        rr, pos = _answer(buf, pos, end, base, f"dns answer {i + 1}")
+        rr, pos = _answer(buf, pos, end, base, f"dns answer {i + 1}", memo)
         answers.append(rr)
     ext_rcode = 0
     for section, count in (("authority", nscount), ("additional", arcount)):
         for i in range(count):
-            _, rtype, _, ttl, _, pos = _record_header(buf, pos, end, base, f"dns {section} {i + 1}")
+            _, rtype, _, ttl, _, pos = _record_header(buf, pos, end, base, f"dns {section} {i + 1}", None, False)
             if section == "additional" and rtype == TYPE_OPT:
                 ext_rcode = ttl >> 24                   # upper 8 bits of the 12-bit RCODE (RFC 6891 6.1.3)
     if pos != end and not trailing_ok:
@@ -139,10 +141,11 @@ def _need(pos: int, n: int, end: int, base: int, what: str) -> None:
         raise DnsError(what, base + pos, f"need {n} bytes, {max(end - pos, 0)} left")
 
 
-def _record_header(buf: bytes, pos: int, end: int, base: int,
-                   what: str) -> tuple[str, int, int, int, int, int]:
-    """The fixed part of the record at ``pos``: (name, type, class, ttl, rdata start, rdata end)."""
-    name, pos = _name(buf, pos, end, base, f"{what} name")
+def _record_header(buf: bytes, pos: int, end: int, base: int, what: str,
+                   memo: dict | None = None, decode: bool = True) -> tuple[str, int, int, int, int, int]:
+    """The fixed part of the record at ``pos``: (name, type, class, ttl, rdata start, rdata end); with
+    ``decode=False`` the name is walked and checked only ("")."""
+    name, pos = _name(buf, pos, end, base, f"{what} name", memo, decode)
     _need(pos, 10, end, base, f"{what} type/class/ttl/rdlength")
     rtype, rclass, ttl, rdlength = _RR.unpack_from(buf, pos)
     pos += 10
@@ -150,9 +153,10 @@ def _record_header(buf: bytes, pos: int, end: int, base: int,
     return name, rtype, rclass, ttl, pos, pos + rdlength
 
 
-def _answer(buf: bytes, pos: int, end: int, base: int, what: str) -> tuple[ResourceRecord, int]:
+def _answer(buf: bytes, pos: int, end: int, base: int, what: str,
+            memo: dict | None = None) -> tuple[ResourceRecord, int]:
     """The answer record at ``pos`` with its value decoded, and the position after it."""
-    name, rtype, rclass, ttl, pos, rd_end = _record_header(buf, pos, end, base, what)
+    name, rtype, rclass, ttl, pos, rd_end = _record_header(buf, pos, end, base, what, memo)
     value = None
     if rtype == TYPE_A and rclass == CLASS_IN:
         if rd_end - pos != 4:
@@ -161,25 +165,38 @@ def _answer(buf: bytes, pos: int, end: int, base: int, what: str) -> tuple[Resou
     elif rtype == TYPE_AAAA and rclass == CLASS_IN:
         if rd_end - pos != 16:
             raise DnsError(f"{what} AAAA rdata", base + pos, f"length {rd_end - pos}, expected 16")
-        value = str(ipaddress.IPv6Address(buf[pos:rd_end]))
+        value = _ipv6_text(buf[pos:rd_end])
     elif rtype in NAME_TYPES:
-        value, after = _name(buf, pos, rd_end, base, f"{what} rdata name")
+        value, after = _name(buf, pos, rd_end, base, f"{what} rdata name", memo)
         if after != rd_end:
             raise DnsError(f"{what} rdata", base + after, f"{rd_end - after} unexpected trailing bytes")
     return ResourceRecord(name, rtype, rclass, ttl, value), rd_end
 
 
-def _name(buf: bytes, pos: int, limit: int, base: int, what: str) -> tuple[str, int]:
+def _ipv6_text(packed: bytes) -> str:
+    """``str(ipaddress.IPv6Address(packed))``: inet_ntop (C) gives the same RFC 5952 text except for the
+    forms with a dotted IPv4 tail, which ipaddress writes in hex: those go through ipaddress."""
+    text = inet_ntop(AF_INET6, packed)
+    return text if "." not in text else str(ipaddress.IPv6Address(packed))
+
+
+def _name(buf: bytes, pos: int, limit: int, base: int, what: str,
+          memo: dict[int, tuple[list[str], int, int]] | None = None, decode: bool = True) -> tuple[str, int]:
     """The (possibly compressed) name at ``pos``: (presentation text, position after it).
 
     Before the first pointer the name must end by ``limit`` (the record or message end); after a jump it may read
     up to the end of the message, but only from offsets before the label run that held the pointer.
+    ``memo`` (one per message) holds, per offset a name was read from, its labels, wire octets and pointer
+    jumps: a pointer to such an offset takes them at once (after the same checks), so the owner names of an
+    answer section (``c0 0c`` pointers) are not decoded again. The limits apply to the whole name as before.
+    ``decode=False`` walks the name with the same checks (and errors) but builds no text: "" is returned.
     """
     labels: list[str] = []
     after = -1             # where the caller continues: after the first pointer, or after the root label
     run_start = pos        # start of the label run being read; a pointer must go below it
     jumps = octets = 0
     end = limit
+    start = pos
     while True:
         if pos >= end:
             raise DnsError(what, base + pos, "need 1 bytes, 0 left")
@@ -197,6 +214,14 @@ def _name(buf: bytes, pos: int, limit: int, base: int, what: str) -> tuple[str, 
                 after = pos + 2
             pos = run_start = target
             end = len(buf)
+            known = memo.get(target) if memo is not None and decode else None
+            if known is not None:
+                tail, tail_octets, tail_jumps = known
+                if jumps + tail_jumps <= MAX_POINTERS and octets + tail_octets <= MAX_NAME_OCTETS:
+                    labels += tail
+                    octets += tail_octets
+                    jumps += tail_jumps
+                    break
             continue
         if length >= 0x40:
             raise DnsError(what, base + pos, f"unsupported label type {length >> 6:#04b}")
@@ -208,8 +233,13 @@ def _name(buf: bytes, pos: int, limit: int, base: int, what: str) -> tuple[str, 
             break
         if pos + 1 + length > end:
             raise DnsError(what, base + pos, f"label needs {length} bytes, {end - pos - 1} left")
-        label = buf[pos + 1:pos + 1 + length].lower()
-        labels.append(label.decode("ascii") if not label.translate(None, _PLAIN)
-                      else "".join(_ESCAPED[b] for b in label))
+        if decode:
+            label = buf[pos + 1:pos + 1 + length].lower()
+            labels.append(label.decode("ascii") if not label.translate(None, _PLAIN)
+                          else "".join(_ESCAPED[b] for b in label))
         pos += 1 + length
+    if not decode:
+        return "", (pos if after < 0 else after)
+    if memo is not None and start not in memo:
+        memo[start] = (labels, octets, jumps)
     return (".".join(labels) if labels else "."), (pos if after < 0 else after)

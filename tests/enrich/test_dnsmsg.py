@@ -247,6 +247,63 @@ def test_mutated_messages_parse_or_raise_malformed(msg: bytes, edits: list[tuple
         assert BASE <= exc.offset <= BASE + len(data)
 
 
+def _outcome(data: bytes) -> object:
+    try:
+        return parse_dns_message(data, BASE, trailing_ok=True)
+    except MalformedInput as exc:
+        return ("error", exc.what, exc.offset, exc.detail)
+
+
+def _pointer_heavy(seed: int) -> bytes:
+    """A response whose names point at names, at labels inside names and at pointers, some long."""
+    import random
+    rng = random.Random(seed)
+    body = bytearray(b"\x00\x01\x81\x80\x00\x01\x00\x00\x00\x00\x00\x00")
+    starts = [len(body)]
+    body += b"".join(bytes([n]) + b"a" * n for n in (rng.randrange(1, 64) for _ in range(rng.randrange(1, 5)))) + b"\0"
+    body += b"\x00\x01\x00\x01"
+    count = rng.randrange(1, 12)
+    for _ in range(count):
+        starts.append(len(body))
+        for _ in range(rng.randrange(0, 3)):
+            n = rng.randrange(1, 64)
+            body += bytes([n]) + bytes(rng.choice(b"abcXYZ.\\09") for _ in range(n))
+        body += struct.pack("!H", 0xC000 | rng.choice(starts[:-1] + [rng.randrange(12, len(body))]))
+        rtype = rng.choice((1, 5))
+        rdata = bytes(4) if rtype == 1 else struct.pack("!H", 0xC000 | rng.choice(starts))
+        body += struct.pack("!HHIH", rtype, 1, 60, len(rdata)) + rdata
+    authority = rng.randrange(0, count + 1)             # the last records walked (not decoded) as authority
+    body[6:10] = struct.pack("!HH", count - authority, authority)
+    return bytes(body)
+
+
+@settings(max_examples=400)
+@given(st.integers(0, 10**9))
+def test_name_memo_gives_what_decoding_every_name_gives(seed: int) -> None:
+    """The per-message memo of decoded names, and walking the authority names without decoding them, are
+    optimisations only: same names, same errors and offsets as decoding every name."""
+    import pcaptls.enrich.dnsmsg as dnsmsg
+    data = _pointer_heavy(seed)
+    with_memo = _outcome(data)
+    real = dnsmsg._name
+    try:
+        dnsmsg._name = lambda buf, pos, limit, base, what, memo=None, decode=True: real(buf, pos, limit, base, what)
+        without = _outcome(data)
+    finally:
+        dnsmsg._name = real
+    assert with_memo == without
+
+
+def test_ipv6_text_is_ipaddress_text() -> None:
+    import ipaddress
+
+    from pcaptls.enrich.dnsmsg import _ipv6_text
+    for text in ("::", "::1", "2001:db8::1", "2001:db8:0:1:0:0:0:1", "fe80::1:0:0:1", "::ffff:1.2.3.4", "::1.2.3.4",
+                 "64:ff9b::192.0.2.33", "2001:0:0:1::", "1:0:1:0:1:0:1:0", "0:0:1::"):
+        packed = ipaddress.IPv6Address(text).packed
+        assert _ipv6_text(packed) == str(ipaddress.IPv6Address(packed)), text
+
+
 # -- TCP framing -----------------------------------------------------------------------------------------------
 
 def _framed(*messages: bytes) -> bytes:
