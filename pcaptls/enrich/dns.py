@@ -146,7 +146,10 @@ class NameTable:
     def add_answer(self, ip: str, name: str, ts_ns: int, ttl_s: int, source: str = "dns",
                    chain: tuple[str, ...] = ()) -> None:
         """Record that ``ip`` answered for ``name`` at ``ts_ns`` with TTL ``ttl_s`` (wire value; clamped here)."""
-        ip, name = _ip_text(ip), _name_text(name)
+        self._add(_ip_text(ip), _name_text(name), ts_ns, ttl_s, source, chain)
+
+    def _add(self, ip: str, name: str, ts_ns: int, ttl_s: int, source: str, chain: tuple[str, ...]) -> None:
+        """add_answer with ``ip`` and ``name`` already in canonical form."""
         ttl = 0 if ttl_s >= 1 << 31 or ttl_s < 0 else min(ttl_s, MAX_TTL_S)
         window = (ttl + self.grace_s) * _NS
         entry = self._answers.get(ip)
@@ -190,10 +193,11 @@ class NameTable:
         for qname in dict.fromkeys(q.name for q in msg.questions if q.qclass == CLASS_IN):
             todo: list[tuple[str, tuple[str, ...], int]] = [(qname, (), 1 << 32)]
             visited = {qname}
+            name = _name_text(qname)
             while todo:                                  # breadth first along the CNAMEs, loops cut by visited
                 owner, chain, ttl = todo.pop(0)
                 for ip, ip_ttl in addresses.get(owner, ()):
-                    self.add_answer(ip, qname, ts_ns, min(ttl, _ttl(ip_ttl)), source, chain)
+                    self._add(_ip_text(ip), name, ts_ns, min(ttl, _ttl(ip_ttl)), source, chain)
                     used.add((owner, ip))
                     added += 1
                 if len(chain) < MAX_CNAME_CHAIN:

@@ -92,22 +92,23 @@ def parse_dns_message(data: bytes | bytearray | memoryview, base: int = 0, *, tr
     msg_id, flags, qdcount, ancount, nscount, arcount = _HEADER.unpack_from(buf, 0)
     pos = HEADER_LEN
     questions = []
-    memo: dict[int, tuple[list[str], int, int]] = {}
+    memo: dict[int, tuple[list[str], int, int, str]] = {}
     for i in range(qdcount):
-        name, pos = _name(buf, pos, end, base, f"dns question {i + 1} name", memo)
-        _need(pos, 4, end, base, f"dns question {i + 1} type/class")
+        name, pos = _name(buf, pos, end, base, ("dns question", i + 1, " name"), memo)
+        if pos + 4 > end:
+            _need(pos, 4, end, base, ("dns question", i + 1, " type/class"))
         qtype, qclass = _QUESTION.unpack_from(buf, pos)
         pos += 4
         questions.append(Question(name, qtype, qclass))
     answers = []
     for i in range(ancount):
-        rr, pos = _answer(buf, pos, end, base, f"dns answer {i + 1}", memo)
+        rr, pos = _answer(buf, pos, end, base, ("dns answer", i + 1), memo)
         answers.append(rr)
     ext_rcode = 0
-    for section, count in (("authority", nscount), ("additional", arcount)):
+    for section, count in (("dns authority", nscount), ("dns additional", arcount)):
         for i in range(count):
-            _, rtype, _, ttl, _, pos = _record_header(buf, pos, end, base, f"dns {section} {i + 1}", None, False)
-            if section == "additional" and rtype == TYPE_OPT:
+            _, rtype, _, ttl, _, pos = _record_header(buf, pos, end, base, (section, i + 1), None, False)
+            if section == "dns additional" and rtype == TYPE_OPT:
                 ext_rcode = ttl >> 24                   # upper 8 bits of the 12-bit RCODE (RFC 6891 6.1.3)
     if pos != end and not trailing_ok:
         raise DnsError("dns message", base + pos, f"{end - pos} unexpected trailing bytes")
@@ -136,40 +137,47 @@ def split_tcp_dns(stream: bytes | bytearray | memoryview, base: int = 0) -> tupl
     return messages, pos
 
 
-def _need(pos: int, n: int, end: int, base: int, what: str) -> None:
+def _label(what: str | tuple[str, int, str]) -> str:
+    """The text of a ``what``: built only for an error (a success formats no strings)."""
+    return what if type(what) is str else f"{what[0]} {what[1]}{what[2]}"
+
+
+def _need(pos: int, n: int, end: int, base: int, what: str | tuple[str, int, str]) -> None:
     if pos + n > end:
-        raise DnsError(what, base + pos, f"need {n} bytes, {max(end - pos, 0)} left")
+        raise DnsError(_label(what), base + pos, f"need {n} bytes, {max(end - pos, 0)} left")
 
 
-def _record_header(buf: bytes, pos: int, end: int, base: int, what: str,
+def _record_header(buf: bytes, pos: int, end: int, base: int, what: tuple[str, int],
                    memo: dict | None = None, decode: bool = True) -> tuple[str, int, int, int, int, int]:
     """The fixed part of the record at ``pos``: (name, type, class, ttl, rdata start, rdata end); with
-    ``decode=False`` the name is walked and checked only ("")."""
-    name, pos = _name(buf, pos, end, base, f"{what} name", memo, decode)
-    _need(pos, 10, end, base, f"{what} type/class/ttl/rdlength")
+    ``decode=False`` the name is walked and checked only (""). ``what``: (section, record number)."""
+    name, pos = _name(buf, pos, end, base, (*what, " name"), memo, decode)
+    if pos + 10 > end:
+        _need(pos, 10, end, base, (*what, " type/class/ttl/rdlength"))
     rtype, rclass, ttl, rdlength = _RR.unpack_from(buf, pos)
     pos += 10
-    _need(pos, rdlength, end, base, f"{what} rdata")
+    if pos + rdlength > end:
+        _need(pos, rdlength, end, base, (*what, " rdata"))
     return name, rtype, rclass, ttl, pos, pos + rdlength
 
 
-def _answer(buf: bytes, pos: int, end: int, base: int, what: str,
+def _answer(buf: bytes, pos: int, end: int, base: int, what: tuple[str, int],
             memo: dict | None = None) -> tuple[ResourceRecord, int]:
     """The answer record at ``pos`` with its value decoded, and the position after it."""
     name, rtype, rclass, ttl, pos, rd_end = _record_header(buf, pos, end, base, what, memo)
     value = None
     if rtype == TYPE_A and rclass == CLASS_IN:
         if rd_end - pos != 4:
-            raise DnsError(f"{what} A rdata", base + pos, f"length {rd_end - pos}, expected 4")
+            raise DnsError(f"{what[0]} {what[1]} A rdata", base + pos, f"length {rd_end - pos}, expected 4")
         value = f"{buf[pos]}.{buf[pos + 1]}.{buf[pos + 2]}.{buf[pos + 3]}"
     elif rtype == TYPE_AAAA and rclass == CLASS_IN:
         if rd_end - pos != 16:
-            raise DnsError(f"{what} AAAA rdata", base + pos, f"length {rd_end - pos}, expected 16")
+            raise DnsError(f"{what[0]} {what[1]} AAAA rdata", base + pos, f"length {rd_end - pos}, expected 16")
         value = _ipv6_text(buf[pos:rd_end])
     elif rtype in NAME_TYPES:
-        value, after = _name(buf, pos, rd_end, base, f"{what} rdata name", memo)
+        value, after = _name(buf, pos, rd_end, base, (*what, " rdata name"), memo)
         if after != rd_end:
-            raise DnsError(f"{what} rdata", base + after, f"{rd_end - after} unexpected trailing bytes")
+            raise DnsError(f"{what[0]} {what[1]} rdata", base + after, f"{rd_end - after} unexpected trailing bytes")
     return ResourceRecord(name, rtype, rclass, ttl, value), rd_end
 
 
@@ -180,8 +188,8 @@ def _ipv6_text(packed: bytes) -> str:
     return text if "." not in text else str(ipaddress.IPv6Address(packed))
 
 
-def _name(buf: bytes, pos: int, limit: int, base: int, what: str,
-          memo: dict[int, tuple[list[str], int, int]] | None = None, decode: bool = True) -> tuple[str, int]:
+def _name(buf: bytes, pos: int, limit: int, base: int, what: str | tuple[str, int, str],
+          memo: dict[int, tuple[list[str], int, int, str]] | None = None, decode: bool = True) -> tuple[str, int]:
     """The (possibly compressed) name at ``pos``: (presentation text, position after it).
 
     Before the first pointer the name must end by ``limit`` (the record or message end); after a jump it may read
@@ -191,6 +199,10 @@ def _name(buf: bytes, pos: int, limit: int, base: int, what: str,
     answer section (``c0 0c`` pointers) are not decoded again. The limits apply to the whole name as before.
     ``decode=False`` walks the name with the same checks (and errors) but builds no text: "" is returned.
     """
+    if memo and pos + 2 <= limit and buf[pos] >= 0xC0:        # only a pointer, to a name read before
+        known = memo.get(((buf[pos] & 0x3F) << 8) | buf[pos + 1])
+        if known is not None and ((buf[pos] & 0x3F) << 8) | buf[pos + 1] < pos and known[2] < MAX_POINTERS:
+            return known[3], pos + 2
     labels: list[str] = []
     after = -1             # where the caller continues: after the first pointer, or after the root label
     run_start = pos        # start of the label run being read; a pointer must go below it
@@ -199,24 +211,24 @@ def _name(buf: bytes, pos: int, limit: int, base: int, what: str,
     start = pos
     while True:
         if pos >= end:
-            raise DnsError(what, base + pos, "need 1 bytes, 0 left")
+            raise DnsError(_label(what), base + pos, "need 1 bytes, 0 left")
         length = buf[pos]
         if length >= 0xC0:                                     # compression pointer (RFC 1035 4.1.4)
             if pos + 2 > end:
-                raise DnsError(what, base + pos, "need 2 bytes, 1 left")
+                raise DnsError(_label(what), base + pos, "need 2 bytes, 1 left")
             target = ((length & 0x3F) << 8) | buf[pos + 1]
             if target >= run_start:
-                raise DnsError(what, base + pos, f"compression pointer to {target} does not point backwards")
+                raise DnsError(_label(what), base + pos, f"compression pointer to {target} does not point backwards")
             jumps += 1
             if jumps > MAX_POINTERS:
-                raise DnsError(what, base + pos, f"more than {MAX_POINTERS} compression pointers")
+                raise DnsError(_label(what), base + pos, f"more than {MAX_POINTERS} compression pointers")
             if after < 0:
                 after = pos + 2
             pos = run_start = target
             end = len(buf)
             known = memo.get(target) if memo is not None and decode else None
             if known is not None:
-                tail, tail_octets, tail_jumps = known
+                tail, tail_octets, tail_jumps, _text = known
                 if jumps + tail_jumps <= MAX_POINTERS and octets + tail_octets <= MAX_NAME_OCTETS:
                     labels += tail
                     octets += tail_octets
@@ -224,15 +236,15 @@ def _name(buf: bytes, pos: int, limit: int, base: int, what: str,
                     break
             continue
         if length >= 0x40:
-            raise DnsError(what, base + pos, f"unsupported label type {length >> 6:#04b}")
+            raise DnsError(_label(what), base + pos, f"unsupported label type {length >> 6:#04b}")
         octets += length + 1
         if octets + (length > 0) > MAX_NAME_OCTETS:
-            raise DnsError(what, base + pos, f"name longer than {MAX_NAME_OCTETS} octets")
+            raise DnsError(_label(what), base + pos, f"name longer than {MAX_NAME_OCTETS} octets")
         if length == 0:
             pos += 1
             break
         if pos + 1 + length > end:
-            raise DnsError(what, base + pos, f"label needs {length} bytes, {end - pos - 1} left")
+            raise DnsError(_label(what), base + pos, f"label needs {length} bytes, {end - pos - 1} left")
         if decode:
             label = buf[pos + 1:pos + 1 + length].lower()
             labels.append(label.decode("ascii") if not label.translate(None, _PLAIN)
@@ -240,6 +252,7 @@ def _name(buf: bytes, pos: int, limit: int, base: int, what: str,
         pos += 1 + length
     if not decode:
         return "", (pos if after < 0 else after)
+    text = ".".join(labels) if labels else "."
     if memo is not None and start not in memo:
-        memo[start] = (labels, octets, jumps)
-    return (".".join(labels) if labels else "."), (pos if after < 0 else after)
+        memo[start] = (labels, octets, jumps, text)
+    return text, (pos if after < 0 else after)

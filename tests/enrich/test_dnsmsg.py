@@ -367,3 +367,18 @@ def test_trailing_bytes_are_counted_when_allowed(msg: bytes) -> None:
     lenient = parse_dns_message(msg + b"\x00junk", BASE, trailing_ok=True)
     assert lenient.trailing == 5 and whole.trailing == 0
     assert dataclasses.replace(lenient, trailing=0) == whole
+
+
+@settings(max_examples=300)
+@given(st.integers(0, 10**9), st.integers(0, 400))
+def test_error_texts_name_the_section_record_and_field(seed: int, cut: int) -> None:
+    """Error texts are built only when raising (lazily from parts): they still read as before."""
+    import re
+    data = _pointer_heavy(seed)
+    data = data[:cut % (len(data) + 1)]
+    try:
+        parse_dns_message(data, BASE)
+    except MalformedInput as exc:
+        assert re.fullmatch(r"dns (header|message)|dns (question|answer|authority|additional) \d+"
+                            r"( name| type/class| type/class/ttl/rdlength| rdata| rdata name| A rdata| AAAA rdata)",
+                            exc.what), exc.what
