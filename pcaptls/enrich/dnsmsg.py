@@ -14,6 +14,10 @@ backslash, so a label containing a dot cannot be mistaken for two labels. Decomp
 offset before the start of the label run that contains it (so every jump goes strictly backwards and loops are
 impossible), at most ``MAX_POINTERS`` times per name, and a name may not exceed 255 octets on the wire.
 
+A plain response (one question, names that need no escaping, nothing after the last record) is read by
+the optional C twin ``_dnsfast`` when it is built; anything else, and every error, by the Python below
+(tests/enrich/test_dnsfast.py compares the two).
+
 Error contract: bad input raises ``DnsError`` (``errors.MalformedDnsMessage``, a ``MalformedInput``: ``what``, absolute ``offset``,
 ``detail``), never anything else. ``offset`` is ``base`` plus the position in ``data``. This module has its own
 small cursor because ``enrich`` may not import ``tls`` (tests/test_layering.py), so ``tls.reader.Reader`` is out
@@ -22,6 +26,7 @@ of reach.
 from __future__ import annotations
 
 import ipaddress
+import os
 import struct
 from socket import AF_INET6, inet_ntop
 from dataclasses import dataclass
@@ -29,6 +34,13 @@ from dataclasses import dataclass
 from pcaptls.errors import MalformedDnsMessage
 
 DnsError = MalformedDnsMessage
+
+try:        # the optional C twin of this parser for plain responses (pcaptls/enrich/_dnsfast.c); None: Python reads all
+    from pcaptls.enrich._dnsfast import answers as _c_answers
+except ImportError:                         # not built (no C compiler at install time)
+    _c_answers = None
+if os.environ.get("PCAPTLS_PURE_PYTHON"):
+    _c_answers = None
 
 # DNS parameters (IANA "Domain Name System (DNS) Parameters"); only those the parser interprets.
 TYPE_A, TYPE_CNAME, TYPE_PTR, TYPE_AAAA, TYPE_DNAME, TYPE_OPT = 1, 5, 12, 28, 39, 41
@@ -85,6 +97,13 @@ def parse_dns_message(data: bytes | bytearray | memoryview, base: int = 0, *, tr
     """Parse one whole DNS message; ``base`` is the stream offset of ``data[0]`` (used in errors only).
     ``trailing_ok``: bytes after the last section are counted in ``trailing`` instead of failing the
     message (a datagram with junk after a well-formed message, which Wireshark shows as extraneous data)."""
+    if _c_answers is not None:
+        fast = _c_answers(data)
+        if fast is not None:                # a plain response, read exactly as below would read it
+            msg_id, flags, qname, qtype, qclass, records, ext_rcode = fast
+            return DnsMessage(msg_id, bool(flags & 0x8000), (ext_rcode << 4) | (flags & 0xF),
+                              (Question(qname, qtype, qclass),), tuple(ResourceRecord(*r) for r in records),
+                              (flags >> 11) & 0xF, bool(flags & 0x0200), 0)
     buf = bytes(data)
     end = len(buf)
     if end < HEADER_LEN:
