@@ -2,7 +2,7 @@
 and timing ``pcaptls batch`` over it with --jobs 1 and --jobs 2, checking both give the same output.
 Imports: bench.generate.
 
-    python -m bench.batch [--files 8] [--size 25M] [--dir /tmp/bench-batch]
+    python -m bench.batch [--files 8] [--size 25M] [--profile dense] [--dir /tmp/bench-batch]
 """
 from __future__ import annotations
 
@@ -31,17 +31,19 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--files", type=int, default=8)
     ap.add_argument("--size", default="25M", help="size of each capture (default 25M)")
     ap.add_argument("--dir", type=Path, default=Path("/tmp/bench-batch"))
+    ap.add_argument("--profile", default="bulk", help="traffic profile of the captures (bench/profiles.py)")
     args = ap.parse_args(argv)
-    folder = args.dir / f"{args.files}x{args.size}"
+    tag = f"{args.files}x{args.size}" + ("" if args.profile == "bulk" else f"-{args.profile}")
+    folder = args.dir / tag
     folder.mkdir(parents=True, exist_ok=True)
     size = parse_size(args.size)
     for seed in range(1, args.files + 1):
         path = folder / f"capture-{seed:03d}.pcap"
         if not path.exists():
-            generate(size, str(path), seed=seed)
+            generate(size, str(path), seed=seed, profile=args.profile)
         stray = Path(str(path) + ".expected.json")
         if stray.exists():
-            stray.rename(args.dir / f"{args.files}x{args.size}-{seed:03d}.expected.json")
+            stray.rename(args.dir / f"{tag}-{seed:03d}.expected.json")
     total = sum(p.stat().st_size for p in folder.glob("*.pcap"))
     times = {jobs: _run(folder, args.dir / f"out-j{jobs}", jobs) for jobs in (1, 2)}
     same = all((args.dir / "out-j1" / name).read_bytes() == (args.dir / "out-j2" / name).read_bytes()
