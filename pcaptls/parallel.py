@@ -54,7 +54,7 @@ def jobs_for(source: Any, jobs: int | None) -> int:
     if jobs is None:
         large = sum(os.path.getsize(p) for p in paths) >= MIN_SIZE
         if not large or any(_compressed(p) for p in paths):
-            return 1        # compressed: every process would decompress it all; the free core decompresses
+            return 1        # compressed: every process would decompress all of it (measured slower with two)
         return min(free_cores(), MAX_AUTO_JOBS)
     return max(jobs, 1)
 

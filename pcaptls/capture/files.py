@@ -36,10 +36,8 @@ import io
 import lzma
 import mmap
 import os
-import queue
 import stat
 import sys
-import threading
 import typing
 
 import zstandard
@@ -104,79 +102,6 @@ def _decompressor(kind: str, fileobj: typing.Any) -> typing.Any:
     if kind == "xz":
         return lzma.LZMAFile(fileobj, mode="rb")
     return zstandard.ZstdDecompressor().stream_reader(fileobj, read_across_frames=True, closefd=False)
-
-
-class _ReadAhead:
-    """A decompressed stream read on a thread of its own, up to DEPTH chunks ahead of the reader: zlib, bz2,
-    lzma and zstd let go of the GIL while they work, so a compressed capture is decompressed on a second
-    core while this one frames and parses it (1 GB gzip: the decompression no longer adds to the parse).
-    The thread starts at the first read (never before a fork: pcaptls.parallel's processes open their own),
-    errors reach the reader where they happened in the stream, and close() stops the thread before the
-    stream it reads is closed."""
-
-    DEPTH = 3                                # chunks of CHUNK_SIZE held: 12 MiB at most
-
-    def __init__(self, read: typing.Callable[[int], bytes]) -> None:
-        self._source = read
-        self._queue: queue.Queue = queue.Queue(self.DEPTH)
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-        self._rest = b""
-        self._ended = False
-
-    def _produce(self) -> None:
-        try:
-            while not self._stop.is_set():
-                chunk = self._source(framing.CHUNK_SIZE)
-                self._put(chunk)
-                if not chunk:
-                    return
-        except BaseException as exc:         # re-raised by read(), in stream order
-            self._put(exc)
-
-    def _put(self, item: object) -> None:
-        while not self._stop.is_set():
-            try:
-                self._queue.put(item, timeout=0.1)
-                return
-            except queue.Full:
-                continue
-
-    def read(self, size: int = -1) -> bytes:
-        if self._rest:
-            out, self._rest = (self._rest, b"") if size < 0 or size >= len(self._rest) \
-                else (self._rest[:size], self._rest[size:])
-            return out
-        if self._ended:
-            return b""
-        if self._thread is None:
-            self._thread = threading.Thread(target=self._produce, name="pcaptls-decompress", daemon=True)
-            self._thread.start()
-        item = self._queue.get()
-        if isinstance(item, BaseException):
-            self._ended = True
-            raise item
-        if not item:
-            self._ended = True
-            return b""
-        if 0 <= size < len(item):
-            item, self._rest = item[:size], item[size:]
-        return item
-
-    def readable(self) -> bool:
-        return True
-
-    def close(self) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            for _ in range(40):                # a producer blocked on a full queue sees the stop at once; one
-                if not self._thread.is_alive():  # waiting on a pipe's writer is left behind after 2 s (daemon)
-                    break
-                try:
-                    self._queue.get(timeout=0.05)
-                except queue.Empty:
-                    pass
-            self._thread = None
 
 
 def open_capture(source: str | os.PathLike | typing.BinaryIO, *, name: str | None = None) -> CaptureReader:
@@ -254,10 +179,6 @@ def _open_stream(stream: typing.Any, name: str | None, opened: list[typing.Any])
     else:
         inside = f" inside {'+'.join(layers)}" if layers else ""
         raise CaptureError(f"not a pcap or pcapng file (magic 0x{magic.hex()}){inside}", offset=0, path=name)
-    if layers:                                  # decompress on another thread, ahead of the framing
-        ahead = _ReadAhead(read)
-        opened.append(ahead)                    # closed (its thread stopped) before the streams it reads
-        read = ahead.read
     buf: typing.Any = head
     watch = None
     if not layers and opened:
