@@ -13,7 +13,7 @@ from pcaptls.capture.files import open_capture
 from pcaptls.enrich import dnsmsg
 from pcaptls.errors import MalformedInput
 from tests.conftest import CAPTURES, ROOT
-from tests.enrich.test_dnsmsg import A_RESPONSE, CNAME_CHAIN, VALID, _pointer_heavy
+from tests.enrich.test_dnsmsg import A_RESPONSE, CNAME_CHAIN, VALID, _pointer_heavy, mutated
 
 fast = pytest.importorskip("pcaptls.enrich._dnsfast")
 
@@ -98,9 +98,7 @@ def test_pointer_heavy_messages_and_their_truncations(seed: int, cut: int) -> No
 @settings(max_examples=1500)
 @given(st.sampled_from(VALID), st.lists(st.tuples(st.integers(0, 300), st.integers(0, 255)), min_size=1, max_size=5))
 def test_mutated_messages(msg: bytes, edits: list[tuple[int, int]]) -> None:
-    data = bytearray(msg)
-    for pos, value in edits:
-        data[pos % len(data)] = value
+    data = mutated(msg, edits)
     data[2] |= 0x80
     _check(bytes(data))
 

@@ -235,12 +235,18 @@ def test_arbitrary_bytes_parse_or_raise_malformed(data: bytes) -> None:
         assert BASE <= exc.offset <= BASE + len(data)
 
 
-@settings(max_examples=500)
-@given(st.sampled_from(VALID), st.lists(st.tuples(st.integers(0, 200), st.integers(0, 255)), min_size=1, max_size=4))
-def test_mutated_messages_parse_or_raise_malformed(msg: bytes, edits: list[tuple[int, int]]) -> None:
+def mutated(msg: bytes, edits: list[tuple[int, int]]) -> bytearray:
+    """``msg`` with each (position, value) edit applied, positions wrapped into its length."""
     data = bytearray(msg)
     for pos, value in edits:
         data[pos % len(data)] = value
+    return data
+
+
+@settings(max_examples=500)
+@given(st.sampled_from(VALID), st.lists(st.tuples(st.integers(0, 200), st.integers(0, 255)), min_size=1, max_size=4))
+def test_mutated_messages_parse_or_raise_malformed(msg: bytes, edits: list[tuple[int, int]]) -> None:
+    data = mutated(msg, edits)
     try:
         parse_dns_message(bytes(data), BASE)
     except MalformedInput as exc:
