@@ -22,7 +22,7 @@ import traceback
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from pcaptls.capture.files import COMPRESSION_MAGICS, widen_pipe
+from pcaptls.capture.files import widen_pipe
 from pcaptls.enrich.identity import Enrichment
 from pcaptls.pipeline import InspectOptions, Inspection, _first_errors
 
@@ -53,19 +53,8 @@ def jobs_for(source: Any, jobs: int | None) -> int:
         return 1
     if jobs is None:
         large = sum(os.path.getsize(p) for p in paths) >= MIN_SIZE
-        if not large or any(_compressed(p) for p in paths):
-            return 1        # compressed: every process would decompress all of it (measured slower with two)
-        return min(free_cores(), MAX_AUTO_JOBS)
+        return min(free_cores(), MAX_AUTO_JOBS) if large else 1
     return max(jobs, 1)
-
-
-def _compressed(path: str) -> bool:
-    try:
-        with open(path, "rb") as f:
-            head = f.read(6)
-    except OSError:
-        return False
-    return any(head.startswith(magic) for magic, _kind in COMPRESSION_MAGICS)
 
 
 def free_cores() -> int:

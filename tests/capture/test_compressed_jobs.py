@@ -1,6 +1,5 @@
-"""A compressed capture gets one process by default (pcaptls/parallel.py jobs_for): each process would
-decompress all of it (measured: --jobs 2 on a gzip was slower than --jobs 1); asked for two, the output is
-the same bytes."""
+"""A compressed capture is read by as many processes as a plain one (each decompresses all of it, and
+still the parse is shared: 1 GB bulk gzip 9.8 s with two, 12.7 s with one); the output is the same bytes."""
 from __future__ import annotations
 
 import gzip
@@ -10,12 +9,12 @@ import sys
 from tests.conftest import ROOT
 
 
-def test_one_process_by_default_for_a_compressed_file_and_two_give_the_same_bytes(tmp_path, monkeypatch) -> None:
+def test_compressed_files_get_the_processes_plain_ones_get_and_the_same_bytes(tmp_path, monkeypatch) -> None:
     from pcaptls import parallel
     big = tmp_path / "big.pcap.gz"
     big.write_bytes(b"\x1f\x8b" + bytes(parallel.MIN_SIZE))
     monkeypatch.setattr(parallel, "free_cores", lambda: 2)
-    assert parallel.jobs_for(str(big), None) == 1
+    assert parallel.jobs_for(str(big), None) == 2
     plain = tmp_path / "big.pcap"
     plain.write_bytes(b"\xd4\xc3\xb2\xa1" + bytes(parallel.MIN_SIZE))
     assert parallel.jobs_for(str(plain), None) == 2
