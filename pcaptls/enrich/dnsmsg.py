@@ -219,8 +219,9 @@ def _name(buf: bytes, pos: int, limit: int, base: int, what: str | tuple[str, in
     ``decode=False`` walks the name with the same checks (and errors) but builds no text: "" is returned.
     """
     if memo and pos + 2 <= limit and buf[pos] >= 0xC0:        # only a pointer, to a name read before
-        known = memo.get(((buf[pos] & 0x3F) << 8) | buf[pos + 1])
-        if known is not None and ((buf[pos] & 0x3F) << 8) | buf[pos + 1] < pos and known[2] < MAX_POINTERS:
+        target = ((buf[pos] & 0x3F) << 8) | buf[pos + 1]
+        known = memo.get(target) if target < pos else None
+        if known is not None and known[2] < MAX_POINTERS:
             return known[3], pos + 2
     labels: list[str] = []
     after = -1             # where the caller continues: after the first pointer, or after the root label
