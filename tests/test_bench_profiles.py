@@ -20,6 +20,7 @@ from bench.variants import make as make_variant
 from tests.conftest import ROOT
 
 SIZES = {"client": 6_000_000, "dense": 3_000_000}
+SYN = 0x02
 
 
 @pytest.fixture(scope="module", params=sorted(SIZES))
@@ -122,3 +123,38 @@ def test_dns_answers_carry_the_chain_and_every_address() -> None:
 
 def test_every_profile_is_listed() -> None:
     assert set(PROFILES) == {"bulk", "client", "dense"}
+
+
+def _option_kinds(options: bytes) -> list[int]:
+    kinds, i = [], 0
+    while i < len(options):
+        kinds.append(options[i])
+        i += 1 if options[i] in (0, 1) else options[i + 1]
+    return kinds
+
+
+def _tcp_options(path: str) -> list[tuple[int, list[int]]]:
+    """(TCP flags, option kinds) of every TCP segment, through dpkt (not pcaptls)."""
+    import dpkt
+    out = []
+    with open(path, "rb") as f:
+        for _ts, buf in dpkt.pcap.Reader(f):
+            eth = dpkt.ethernet.Ethernet(buf)
+            ip = eth.data
+            if isinstance(ip, (dpkt.ip.IP, dpkt.ip6.IP6)) and isinstance(ip.data, dpkt.tcp.TCP):
+                out.append((ip.data.flags, _option_kinds(bytes(ip.data.opts))))
+    return out
+
+
+def test_the_kernel_like_tcp_options_are_what_linux_sent_in_the_live_fixtures(profile_capture) -> None:
+    """The model against a recording: SYN and SYN-ACK options in Linux's order, a timestamp option on
+    every later segment, as fixtures/captures/live/tls13.pcap (Linux 6.x on loopback, tcpdump) shows."""
+    from tests.conftest import CAPTURES
+    _profile, path = profile_capture
+    live = _tcp_options(str(CAPTURES / "live" / "tls13.pcap"))
+    generated = _tcp_options(path)
+    syn_kinds = {tuple(k) for flags, k in live if flags & SYN}
+    assert syn_kinds == {(2, 4, 8, 1, 3)}                        # MSS, SACK-permitted, TS, NOP, WS
+    assert {tuple(k) for flags, k in generated if flags & SYN} == syn_kinds
+    assert {tuple(k) for flags, k in live if not flags & SYN} == {(1, 1, 8)}
+    assert {tuple(k) for flags, k in generated if not flags & SYN} == {(1, 1, 8)}
