@@ -25,7 +25,8 @@ import time
 from collections import Counter
 from dataclasses import dataclass
 
-from bench.profiles import PROFILES, RESOLVER4, Profile, ServerName, dns_query, dns_response, udp4_frame, with_sni
+from bench.profiles import (PROFILES, RESOLVER4, TTL, Profile, ServerName, dns_query, dns_response, udp4_frame,
+                            with_sni)
 from bench.templates import SOURCES, Template, load_templates, templates_digest
 
 MSS = 1460
@@ -344,10 +345,15 @@ def connection_packets(plan: Plan, blob: bytes) -> list[tuple[int, bytes]]:
     return [(int(ts), frame) for ts, _i, frame in out]
 
 
+def _answer_at(plan: Plan) -> int:
+    """When the resolver's A answer reaches the client: 150-549 µs before the SYN."""
+    return plan.start_us - 150 - (plan.seed >> 40) % 400
+
+
 def _lookup(plan: Plan, out: list, t: float) -> None:
     """The A and AAAA queries (one socket, as glibc sends them) and the resolver's answers before the SYN."""
     entry, rtt = plan.lookup, plan.dns_rtt_us
-    q0 = t - rtt - 150 - (plan.seed >> 40) % 400
+    q0 = _answer_at(plan) - rtt
     port, qid = 32768 + (plan.seed >> 8) % 28000, plan.seed >> 24 & 0xFFFF
     up, down = (GATEWAY_MAC, CLIENT_MAC), (CLIENT_MAC, GATEWAY_MAC)
     ident = plan.seed >> 48
@@ -410,10 +416,10 @@ def _expected(plan: Plan, answered: dict[bytes, list[int]] | None = None) -> dic
            "outcome": "established" if plan.template.negotiated else "failed",
            "ts_us": plan.start_us, "template": plan.template.name}
     if answered is not None:                  # kernel profiles: who names the server (SNI, else a DNS answer)
-        entry, by_dns = plan.names, False
+        entry = plan.names
         times = answered.get(entry.name, ())
         k = bisect.bisect_right(times, plan.start_us)
-        by_dns = k > 0 and times[k - 1] > plan.start_us - 60_000_000 - DNS_GRACE_US
+        by_dns = k > 0 and times[k - 1] > plan.start_us - TTL * 1_000_000 - DNS_GRACE_US
         name = row["sni"] or (entry.name.decode() if by_dns else None)
         row.update(server_name=name, name_source="sni" if row["sni"] else "dns" if by_dns else None,
                    aws_region=entry.region if name == entry.name.decode() else None)
@@ -425,7 +431,7 @@ def _answer_times(plans: list[Plan]) -> dict[bytes, list[int]]:
     times: dict[bytes, list[int]] = {}
     for p in plans:
         if p.lookup is not None:
-            times.setdefault(p.lookup.name, []).append(p.start_us - 150 - (p.seed >> 40) % 400)
+            times.setdefault(p.lookup.name, []).append(_answer_at(p))
     for v in times.values():
         v.sort()
     return times
