@@ -193,21 +193,21 @@ def test_early_reports_under_memory_pressure_keep_every_connection_once(tmp_path
     assert seen[1] == seen[2] == list(range(1500))
 
 
-def test_free_cores_are_the_affinity_mask(monkeypatch) -> None:
+def test_usable_cores_are_the_affinity_mask(monkeypatch) -> None:
     from pcaptls import parallel
     monkeypatch.setattr(parallel.os, "sched_getaffinity", lambda pid: {0, 3, 5})
-    assert parallel.free_cores() == 3
+    assert parallel.usable_cores() == 3
     monkeypatch.setattr(parallel.os, "sched_getaffinity", lambda pid: set())
-    assert parallel.free_cores() == 1
+    assert parallel.usable_cores() == 1
 
 
-def test_the_default_jobs_of_a_large_file_follow_the_free_cores(monkeypatch, tmp_path) -> None:
+def test_the_default_jobs_of_a_large_file_follow_the_usable_cores(monkeypatch, tmp_path) -> None:
     from pcaptls import parallel
     big = tmp_path / "big.pcap"
     with open(big, "wb") as f:
         f.truncate(parallel.MIN_SIZE)
-    monkeypatch.setattr(parallel, "free_cores", lambda: 1)
+    monkeypatch.setattr(parallel, "usable_cores", lambda: 1)
     assert parallel.jobs_for(str(big), None) == 1
-    monkeypatch.setattr(parallel, "free_cores", lambda: 2)
+    monkeypatch.setattr(parallel, "usable_cores", lambda: 2)
     assert parallel.jobs_for(str(big), None) == 2
     assert parallel.jobs_for(str(big), 2) == 2           # asked for: as asked

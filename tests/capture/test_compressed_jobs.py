@@ -13,7 +13,7 @@ def test_compressed_files_get_the_processes_plain_ones_get_and_the_same_bytes(tm
     from pcaptls import parallel
     big = tmp_path / "big.pcap.gz"
     big.write_bytes(b"\x1f\x8b" + bytes(parallel.MIN_SIZE))
-    monkeypatch.setattr(parallel, "free_cores", lambda: 2)
+    monkeypatch.setattr(parallel, "usable_cores", lambda: 2)
     assert parallel.jobs_for(str(big), None) == 2
     plain = tmp_path / "big.pcap"
     plain.write_bytes(b"\xd4\xc3\xb2\xa1" + bytes(parallel.MIN_SIZE))
