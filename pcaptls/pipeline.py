@@ -222,7 +222,6 @@ class Inspection:
         flow = table.add(key, ts_ns)
         if self._flow_files is not None:
             self._flow_files[flow.index] = self._reader.current_path
-        opts = self.options
         dns = key[1] == 53 or key[3] == 53
         if self._part is not None and not dns and flow_owner(key, self._part[1]) != self._part[0]:
             self._skip(flow)              # another process follows it; here its packets are only counted
